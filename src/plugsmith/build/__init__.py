@@ -1,0 +1,7 @@
+"""Stage 4: compile and link every job with zig, writing artifacts atomically into dist/."""
+
+from __future__ import annotations
+
+from plugsmith.build.engine import BuildResult, JobResult, build
+
+__all__ = ["BuildResult", "JobResult", "build"]

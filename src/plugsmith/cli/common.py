@@ -1,0 +1,174 @@
+"""Options, output and glue shared by the sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED, ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from plugsmith.build import BuildResult
+    from plugsmith.build.engine import Event
+    from plugsmith.plan import Job, Plan
+    from plugsmith.verify import Verdict
+
+EPILOG = """exit codes: 0 all good, 1 verification failed, 2 bad usage, config or input, 3 build failed,
+130 interrupted. Docs: README.md and docs/ in the plugsmith repository."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]  # exit 2 with one line
+        self.print_usage(sys.stderr)
+        raise ConfigError(message)
+
+
+def common_parent() -> argparse.ArgumentParser:
+    common = Parser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show each zig command line")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show a traceback on errors")
+    common.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
+                        help="no colours (also: NO_COLOR=1)")
+    return common
+
+
+def flag(args: argparse.Namespace, name: str) -> bool:
+    return bool(getattr(args, name, False))
+
+
+def project_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-C", "--directory", type=Path, default=Path("."), metavar="DIR",
+                   help="the project folder (default: the current folder)")
+    p.add_argument("-c", "--config", type=Path, metavar="FILE",
+                   help="the build matrix (default: DIR/build_matrix.yaml)")
+    p.add_argument("-t", "--target", action="append", default=[], metavar="GLOB",
+                   help="only targets matching GLOB or an OS name (repeatable), e.g. 'linux-*' or macos")
+    p.add_argument("-p", "--plugin", action="append", default=[], metavar="NAME",
+                   help="only this plugin (repeatable)")
+    p.add_argument("--cflag", action="append", default=[], metavar="FLAG",
+                   help="extra compile flag, applied last (repeatable; write --cflag=-DX)")
+    p.add_argument("--ldflag", action="append", default=[], metavar="FLAG",
+                   help="extra link flag, applied last (repeatable; write --ldflag=-lm)")
+
+
+def build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2, metavar="N",
+                   help="parallel jobs (default: the CPU count)")
+    p.add_argument("--zig-cache", type=Path, metavar="DIR",
+                   help="zig cache folder shared by all builds (default: $PLUGSMITH_ZIG_CACHE, the file's "
+                        "zig_cache, or ~/.cache/plugsmith/zig)")
+    p.add_argument("-k", "--keep-going", action="store_true", help="build the other targets after a failure")
+
+
+def report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON on stdout (report schema v1)")
+    p.add_argument("--all-symbols", action="store_true", help="show every symbol in the terminal matrix")
+
+
+def console(args: argparse.Namespace, *, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    no_color = flag(args, "no_color") or bool(os.environ.get("NO_COLOR"))
+    force = bool(os.environ.get("FORCE_COLOR")) and not no_color
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(file=stream, no_color=no_color, force_terminal=True if force else None, highlight=False,
+                   width=None if stream.isatty() else 200)
+
+
+def rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_plan(args: argparse.Namespace) -> Plan:
+    from plugsmith import matrix, plan
+
+    root: Path = args.directory
+    if not root.is_dir():
+        raise ConfigError(f"-C {root}: no such folder")
+    config = args.config if args.config is not None else matrix.find_config(root)
+    m = matrix.load(config)
+    return plan.resolve(m, select=args.target, plugins=args.plugin, extra_cflags=args.cflag,
+                        extra_ldflags=args.ldflag)
+
+
+def progress(args: argparse.Namespace, total: int) -> Event:
+    """Plain progress lines on stderr (readable in CI logs)."""
+    started: dict[str, float] = {}
+    finished = [0]
+    lock = threading.Lock()
+    verbose = flag(args, "verbose")
+
+    def say(text: str) -> None:
+        with lock:
+            print(text, file=sys.stderr, flush=True)
+
+    def on_event(kind: str, job: Job, message: str) -> None:
+        if kind == "start":
+            started[job.id] = time.monotonic()
+            say(f"[{finished[0]}/{total}] building {job.id} ({job.triple})")
+        elif kind == "command" and verbose:
+            say(f"  $ {message}")
+        elif kind in ("done", "failed"):
+            with lock:
+                finished[0] += 1
+            took = time.monotonic() - started.get(job.id, time.monotonic())
+            say(f"[{finished[0]}/{total}] {job.id} {'ok' if kind == 'done' else 'FAILED'} ({took:.1f}s)")
+
+    return on_event
+
+
+def run_build(args: argparse.Namespace, plan: Plan) -> BuildResult:
+    from plugsmith.build import build
+
+    result = build(plan, jobs=args.jobs, cache=args.zig_cache, on_event=progress(args, len(plan.jobs)),
+                   keep_going=args.keep_going)
+    for failure in result.failures:
+        print(f"plugsmith: error: {failure.message}", file=sys.stderr)
+        if failure.command:
+            print(f"  command: {failure.command}", file=sys.stderr)
+        if failure.log:
+            print("  " + failure.log.replace("\n", "\n  "), file=sys.stderr)
+    return result
+
+
+def verify_plan(plan: Plan) -> Verdict:
+    from plugsmith.inspect import inspect_file
+    from plugsmith.verify import Subject, check
+
+    subjects = []
+    absent = []
+    for job in plan.jobs:
+        if not job.artifact.is_file():
+            absent.append(f"{job.id}: artifact {rel(job.artifact)} does not exist (run 'plugsmith build')")
+            continue
+        for ins in inspect_file(job.artifact):
+            subjects.append(Subject(plugin=job.plugin.name, target=job.target.name, inspection=ins,
+                                    contract=job.plugin.contract, expect_os=job.target.os,
+                                    expect_arch=job.target.arch))
+    verdict = check(subjects)
+    if absent:
+        verdict = replace(verdict, problems=tuple(absent))
+    return verdict
+
+
+def report(args: argparse.Namespace, verdict: Verdict, contract: str | None = None) -> int:
+    from plugsmith.report import render_terminal, to_json
+
+    if args.json:
+        sys.stdout.write(to_json(verdict, contract=contract))
+    else:
+        render_terminal(verdict, console(args), show_all=args.all_symbols)
+    return EXIT_OK if verdict.ok else EXIT_VERIFY_FAILED

@@ -1,0 +1,32 @@
+"""``plugsmith run``: the main job. Validate, build every target, verify, report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from plugsmith import __version__
+from plugsmith.cli.common import build_options, load_plan, project_options, report, report_options, run_build, \
+    verify_plan
+from plugsmith.errors import EXIT_BUILD_FAILED
+
+NAME = "run"
+HELP = "the main job: build every target, then verify every artifact"
+DESCRIPTION = ("Load and validate the config, generate maps, build every target, inspect every artifact and "
+               "print the verdict. Exit 0 when every target exports exactly its contract and all agree.")
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    project_options(p)
+    build_options(p)
+    report_options(p)
+
+
+def execute(args: argparse.Namespace) -> int:
+    plan = load_plan(args)
+    print(f"plugsmith {__version__}: {plan.matrix.project}: {len(plan.jobs)} jobs on "
+          f"{', '.join(t.name for t in plan.targets)}", file=sys.stderr)
+    result = run_build(args, plan)
+    if not result.ok:
+        return EXIT_BUILD_FAILED
+    return report(args, verify_plan(plan))

@@ -1,0 +1,48 @@
+"""``plugsmith targets``: print the resolved plan and stop."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from plugsmith.cli.common import console, load_plan, project_options, rel
+from plugsmith.errors import EXIT_OK
+
+NAME = "targets"
+HELP = "list the resolved matrix: targets, zig triples, flags and where each flag came from"
+DESCRIPTION = "Print the resolved build plan and stop. Each flag says which layer put it there."
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    project_options(p)
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+
+def execute(args: argparse.Namespace) -> int:
+    plan = load_plan(args)
+    if args.json:
+        data = {"version": 1, "project": plan.matrix.project, "jobs": [{
+            "plugin": j.plugin.name, "target": j.target.name, "os": j.target.os, "arch": j.target.arch,
+            "triple": j.triple, "format": j.format, "artifact": rel(j.artifact),
+            "symbols": len(j.contract.symbols),
+            "cflags": [{"flag": f.value, "origin": f.origin} for f in j.cflags],
+            "ldflags": [{"flag": f.value, "origin": f.origin} for f in j.ldflags],
+        } for j in plan.jobs]}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return EXIT_OK
+    from rich.table import Table
+
+    out = console(args)
+    table = Table(title=f"{plan.matrix.project}: {len(plan.jobs)} jobs", title_justify="left")
+    for col in ("plugin", "target", "zig triple", "format", "artifact", "symbols"):
+        table.add_column(col)
+    for j in plan.jobs:
+        table.add_row(j.plugin.name, j.target.name, j.triple, j.format, rel(j.artifact), str(len(j.contract.symbols)))
+    out.print(table)
+    for j in plan.jobs:
+        out.print(f"{j.id}:", style="bold", markup=False)
+        for label, flags in (("cflags", j.cflags), ("ldflags", j.ldflags)):
+            for f in flags:
+                out.print(f"  {label:8} {f.value:32} from {f.origin}", markup=False)
+    return EXIT_OK

@@ -1,0 +1,99 @@
+"""Errors that end a plugsmith command, each owning its exit code.
+
+Stages raise these; only :mod:`plugsmith.cli` prints them and exits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_VERIFY_FAILED",
+    "EXIT_USAGE",
+    "EXIT_BUILD_FAILED",
+    "EXIT_INTERRUPTED",
+    "Location",
+    "PlugsmithError",
+    "ConfigError",
+    "InputError",
+    "BuildError",
+    "VerificationFailed",
+]
+
+EXIT_OK = 0
+EXIT_VERIFY_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUILD_FAILED = 3
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where in a user's file a problem is: ``file:line:col: field``."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        text = self.file
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        if self.field:
+            text += f": {self.field}"
+        return text
+
+
+class PlugsmithError(Exception):
+    """Base class; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, location: Location | None = None, details: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.details = details
+
+    def __str__(self) -> str:
+        if self.location is None:
+            return self.message
+        return f"{self.location}: {self.message}"
+
+
+class ConfigError(PlugsmithError):
+    """build_matrix.yaml or a symbols file is invalid (exit 2).
+
+    ``errors`` holds every problem found, so a user fixes them in one pass.
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, location: Location | None = None, errors: tuple[PlugsmithError, ...] = ()) -> None:
+        super().__init__(message, location=location)
+        self.errors = errors or (PlugsmithError(message, location=location),)
+
+    def lines(self) -> list[str]:
+        return [str(e) for e in self.errors]
+
+
+class InputError(PlugsmithError):
+    """A file given to plugsmith is unreadable, corrupt or not what it claims (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class BuildError(PlugsmithError):
+    """zig failed to compile or link a target (exit 3)."""
+
+    exit_code = EXIT_BUILD_FAILED
+
+
+class VerificationFailed(PlugsmithError):
+    """Artifacts do not match the contract or each other (exit 1)."""
+
+    exit_code = EXIT_VERIFY_FAILED

@@ -1,0 +1,420 @@
+"""Stage 1: load and validate ``build_matrix.yaml``.
+
+Every problem is collected and reported together, each as ``file:line:col: field: message``.
+Nothing is built or written here; a Matrix that loads is safe to plan.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plugsmith import _yaml
+from plugsmith.contract import Contract, suggest
+from plugsmith.contract import load as load_contract
+from plugsmith.errors import ConfigError, Location, PlugsmithError
+from plugsmith.platforms import ARCH_SYNONYMS, ARCHES, DEFAULT_MACOS_MIN, LIBCS, OSES, arch_row, supported_pairs
+
+CONFIG_NAME = "build_matrix.yaml"
+SUPPORTED_VERSIONS = (1,)
+LANGUAGES = ("c", "c++")
+INHERIT_RULES = ("append", "prepend", "replace")
+
+TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "targets", "exclude", "defaults",
+            "overrides", "policy")
+PLUGIN_KEYS = ("name", "language", "sources", "include_dirs", "defines", "contract", "cflags", "ldflags")
+TARGET_KEYS = ("name", "os", "arch", "libc", "glibc", "min_os")
+FLAG_KEYS = ("cflags", "ldflags")
+OVERRIDE_KEYS = ("select", "cflags", "ldflags", "inherit")
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*\Z")
+_VERSION = re.compile(r"\d+\.\d+(\.\d+)?\Z")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    name: str
+    os: str
+    arch: str
+    libc: str | None = None  # Linux: gnu or musl
+    glibc: str | None = None  # Linux gnu: pinned glibc version
+    min_os: str | None = None  # macOS minimum version
+
+    @property
+    def pair(self) -> str:
+        return f"{self.os}-{self.arch}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plugin:
+    name: str
+    language: str
+    sources: tuple[Path, ...]
+    include_dirs: tuple[Path, ...]
+    defines: tuple[str, ...]
+    contract_path: Path
+    contract: Contract
+    cflags: tuple[str, ...] = ()
+    ldflags: tuple[str, ...] = ()
+    where: str = ""  # file:line of the plugin entry, for messages
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Override:
+    select: str
+    cflags: tuple[str, ...] | None
+    ldflags: tuple[str, ...] | None
+    inherit: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Matrix:
+    root: Path
+    config_path: Path
+    project: str
+    dist: Path
+    build_dir: Path
+    zig_cache: Path | None
+    plugins: tuple[Plugin, ...]
+    targets: tuple[Target, ...]
+    cflags: tuple[str, ...]
+    ldflags: tuple[str, ...]
+    defaults_where: str
+    overrides: tuple[Override, ...]
+    #: The raw ``policy:`` section (validated by the stage that applies it) and the located
+    #: document, so that stage can name file:line:col in its errors.
+    policy: Any = None
+    source: _yaml.Located | None = field(default=None, compare=False, repr=False)
+
+
+def default_targets() -> tuple[Target, ...]:
+    return tuple(_make_target(r.os, r.arch) for r in ARCHES if r.default)
+
+
+def _make_target(os: str, arch: str, libc: str | None = None, glibc: str | None = None,
+                 min_os: str | None = None, name: str | None = None) -> Target:
+    if os == "linux":
+        libc = libc or "gnu"
+    if os == "macos":
+        min_os = min_os or DEFAULT_MACOS_MIN
+    if name is None:
+        name = f"{os}-{arch}"
+        if libc == "musl":
+            name += "-musl"
+        if glibc:
+            name += f"-glibc{glibc}"
+    return Target(name=name, os=os, arch=arch, libc=libc, glibc=glibc, min_os=min_os)
+
+
+def find_config(start: Path) -> Path:
+    path = start / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(f"no {CONFIG_NAME} here; run 'plugsmith init' to create one, or pass -C DIR",
+                          location=Location(str(path)))
+    return path
+
+
+def load(config_path: Path) -> Matrix:
+    """Load, validate and return the matrix; raise ConfigError listing every problem."""
+    root = config_path.parent.resolve()
+    display = _display(config_path)
+    doc = _yaml.load(config_path, display)
+    return _Validator(doc, root).run(config_path)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class _Validator:
+    def __init__(self, doc: _yaml.Located, root: Path) -> None:
+        self.doc = doc
+        self.root = root
+        self.errors: list[PlugsmithError] = []
+
+    # -- helpers -------------------------------------------------------------------------------
+    def fail(self, path: _yaml.PathKey, message: str) -> None:
+        self.errors.append(PlugsmithError(message, location=self.doc.where(path)))
+
+    def where(self, path: _yaml.PathKey) -> str:
+        loc = self.doc.where(path, "")
+        return f"{loc.file}:{loc.line}" if loc.line else loc.file
+
+    def keys(self, value: dict[str, Any], allowed: tuple[str, ...], path: _yaml.PathKey) -> None:
+        for key in value:
+            if key not in allowed:
+                self.fail((*path, key), f"unknown key '{key}'{suggest(key, allowed)}")
+
+    def mapping(self, value: Any, path: _yaml.PathKey) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.fail(path, f"expected a mapping, got {_type(value)}")
+            return None
+        return value
+
+    def string(self, value: Any, path: _yaml.PathKey) -> str | None:
+        if not isinstance(value, str) or not value:
+            self.fail(path, f"expected a non-empty string, got {_type(value)}")
+            return None
+        return value
+
+    def strings(self, value: Any, path: _yaml.PathKey) -> tuple[str, ...] | None:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail(path, f"expected a list of strings, got {_type(value)}")
+            return None
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                self.fail((*path, i), f"expected a string, got {_type(item)}")
+                return None
+            out.append(item)
+        return tuple(out)
+
+    def file(self, value: str, path: _yaml.PathKey, *, directory: bool = False) -> Path | None:
+        p = Path(value)
+        full = p if p.is_absolute() else self.root / p
+        ok = full.is_dir() if directory else full.is_file()
+        if not ok:
+            self.fail(path, f"{'directory' if directory else 'file'} not found: {value}")
+            return None
+        return full
+
+    # -- sections ------------------------------------------------------------------------------
+    def run(self, config_path: Path) -> Matrix:
+        top = self.mapping(self.doc.value, ())
+        if top is None:
+            raise self.collected()
+        self.keys(top, TOP_KEYS, ())
+        version = top.get("version")
+        if version is None:
+            self.fail((), "missing 'version: 1' (the format version of this file)")
+        elif version not in SUPPORTED_VERSIONS or isinstance(version, bool):
+            self.fail(("version",), f"unsupported version {version!r}; this plugsmith reads {SUPPORTED_VERSIONS}")
+        project = self.string(top.get("project", self.root.name), ("project",)) or "plugin"
+        dist = self.root / (self.string(top.get("dist", "dist"), ("dist",)) or "dist")
+        build_dir = self.root / (self.string(top.get("build_dir", "build"), ("build_dir",)) or "build")
+        zig_cache_value = top.get("zig_cache")
+        zig_cache = self.root / zig_cache_value if isinstance(zig_cache_value, str) and zig_cache_value else None
+        if zig_cache_value is not None and zig_cache is None:
+            self.fail(("zig_cache",), f"expected a non-empty string, got {_type(zig_cache_value)}")
+
+        plugins = self.plugins(top.get("plugins"))
+        targets = self.targets(top)
+        cflags, ldflags = self.flags(top.get("defaults"), ("defaults",))
+        overrides = self.overrides(top.get("overrides"), targets)
+        if self.errors:
+            raise self.collected()
+        return Matrix(
+            root=self.root, config_path=config_path, project=project, dist=dist, build_dir=build_dir,
+            zig_cache=zig_cache, plugins=plugins, targets=targets, cflags=cflags, ldflags=ldflags,
+            defaults_where=self.where(("defaults",)), overrides=overrides, policy=top.get("policy"),
+            source=self.doc,
+        )
+
+    def collected(self) -> ConfigError:
+        first = self.errors[0]
+        return ConfigError(first.message, location=first.location, errors=tuple(self.errors))
+
+    def plugins(self, value: Any) -> tuple[Plugin, ...]:
+        if value is None:
+            self.fail((), "missing 'plugins': list at least one plugin (name, sources, contract)")
+            return ()
+        if not isinstance(value, list) or not value:
+            self.fail(("plugins",), f"expected a non-empty list of plugins, got {_type(value)}")
+            return ()
+        out: list[Plugin] = []
+        names: set[str] = set()
+        for i, item in enumerate(value):
+            path: _yaml.PathKey = ("plugins", i)
+            entry = self.mapping(item, path)
+            if entry is None:
+                continue
+            self.keys(entry, PLUGIN_KEYS, path)
+            missing = [k for k in ("name", "sources", "contract") if k not in entry]
+            for key in missing:
+                self.fail(path, f"missing required key '{key}'")
+            if missing:
+                continue
+            name = self.string(entry["name"], (*path, "name"))
+            if name is not None and not _NAME.match(name):
+                self.fail((*path, "name"), f"invalid plugin name '{name}' (letters, digits, _ . + -)")
+                name = None
+            if name is not None and name in names:
+                self.fail((*path, "name"), f"duplicate plugin name '{name}'")
+            language = entry.get("language", "c")
+            if language not in LANGUAGES:
+                self.fail((*path, "language"), f"unknown language {language!r}{suggest(str(language), LANGUAGES)}")
+            sources = self.paths(entry["sources"], (*path, "sources"), directory=False)
+            includes = self.paths(entry.get("include_dirs"), (*path, "include_dirs"), directory=True)
+            defines = self.strings(entry.get("defines"), (*path, "defines"))
+            cflags = self.strings(entry.get("cflags"), (*path, "cflags"))
+            ldflags = self.strings(entry.get("ldflags"), (*path, "ldflags"))
+            contract_name = self.string(entry["contract"], (*path, "contract"))
+            contract_path = self.file(contract_name, (*path, "contract")) if contract_name else None
+            contract = None
+            if contract_path is not None:
+                try:
+                    contract = load_contract(contract_path, _display(contract_path))
+                except ConfigError as exc:
+                    self.errors.extend(exc.errors)
+            if sources == ():
+                self.fail((*path, "sources"), "a plugin needs at least one source file")
+            if None in (name, sources, includes, defines, cflags, ldflags, contract) or language not in LANGUAGES:
+                continue
+            assert name is not None and contract is not None and contract_path is not None
+            names.add(name)
+            out.append(Plugin(
+                name=name, language=language, sources=sources, include_dirs=includes,  # type: ignore[arg-type]
+                defines=defines, contract_path=contract_path, contract=contract,  # type: ignore[arg-type]
+                cflags=cflags, ldflags=ldflags, where=self.where(path),  # type: ignore[arg-type]
+            ))
+        return tuple(out)
+
+    def paths(self, value: Any, path: _yaml.PathKey, *, directory: bool) -> tuple[Path, ...] | None:
+        items = self.strings(value, path)
+        if items is None:
+            return None
+        found = [self.file(item, (*path, i), directory=directory) for i, item in enumerate(items)]
+        if any(p is None for p in found):
+            return None
+        return tuple(p for p in found if p is not None)
+
+    def targets(self, top: dict[str, Any]) -> tuple[Target, ...]:
+        value = top.get("targets")
+        if value is None:
+            targets = list(default_targets())
+        elif not isinstance(value, list) or not value:
+            self.fail(("targets",), f"expected a non-empty list of targets, got {_type(value)}")
+            return ()
+        else:
+            targets = []
+            for i, item in enumerate(value):
+                target = self.target(item, ("targets", i))
+                if target is None:
+                    continue
+                if any(t.name == target.name for t in targets):
+                    self.fail(("targets", i), f"duplicate target '{target.name}'")
+                    continue
+                targets.append(target)
+        excludes = self.strings(top.get("exclude"), ("exclude",)) or ()
+        for i, pattern in enumerate(excludes):
+            if not any(fnmatch.fnmatchcase(t.name, pattern) for t in targets):
+                names = ", ".join(t.name for t in targets)
+                self.fail(("exclude", i), f"exclude '{pattern}' matches no target (targets: {names})")
+        kept = tuple(t for t in targets if not any(fnmatch.fnmatchcase(t.name, p) for p in excludes))
+        if targets and not kept:
+            self.fail(("exclude",), "every target is excluded: nothing would be built")
+        return kept
+
+    def target(self, item: Any, path: _yaml.PathKey) -> Target | None:
+        if isinstance(item, str):
+            return self.target_from_name(item, path)
+        entry = self.mapping(item, path)
+        if entry is None:
+            return None
+        self.keys(entry, TARGET_KEYS, path)
+        os = entry.get("os")
+        arch = entry.get("arch")
+        if os not in OSES:
+            self.fail((*path, "os"), f"unknown os {os!r}{suggest(str(os), OSES)}; known: {', '.join(OSES)}")
+            return None
+        if not isinstance(arch, str):
+            self.fail((*path, "arch"), f"expected an arch name, got {_type(arch)}")
+            return None
+        arch = ARCH_SYNONYMS.get(arch, arch)
+        if arch_row(os, arch) is None:
+            arches = [r.arch for r in ARCHES if r.os == os]
+            self.fail((*path, "arch"), f"unknown arch '{arch}' for {os}{suggest(arch, arches)}; "
+                      f"supported: {', '.join(supported_pairs())}")
+            return None
+        libc = entry.get("libc")
+        glibc = entry.get("glibc")
+        min_os = entry.get("min_os")
+        for key, val in (("glibc", glibc), ("min_os", min_os)):
+            if val is not None and not (isinstance(val, str) and _VERSION.match(val)):
+                self.fail((*path, key), f"expected a version string like \"2.28\" (quoted), got {val!r}")
+                return None
+        if libc is not None and (os != "linux" or libc not in LIBCS):
+            self.fail((*path, "libc"), f"libc {libc!r} is not valid for {os}; linux takes: {', '.join(LIBCS)}")
+            return None
+        if glibc is not None and (os != "linux" or libc == "musl"):
+            self.fail((*path, "glibc"), "glibc applies to linux targets with libc gnu only")
+            return None
+        if min_os is not None and os != "macos":
+            self.fail((*path, "min_os"), "min_os applies to macos targets only")
+            return None
+        name = entry.get("name")
+        if name is not None and (not isinstance(name, str) or not _NAME.match(name)):
+            self.fail((*path, "name"), f"invalid target name {name!r}")
+            return None
+        return _make_target(os, arch, libc, glibc, min_os, name)
+
+    def target_from_name(self, text: str, path: _yaml.PathKey) -> Target | None:
+        parts = text.split("-")
+        os = parts[0]
+        if os not in OSES or len(parts) not in (2, 3):
+            self.fail(path, f"unknown target '{text}'{suggest(text, supported_pairs())}; "
+                      f"supported: {', '.join(supported_pairs())}")
+            return None
+        arch = ARCH_SYNONYMS.get(parts[1], parts[1])
+        libc = parts[2] if len(parts) == 3 else None
+        if arch_row(os, arch) is None or (libc is not None and (os != "linux" or libc not in LIBCS)):
+            self.fail(path, f"unknown target '{text}'{suggest(text, supported_pairs())}; "
+                      f"supported: {', '.join(supported_pairs())}")
+            return None
+        return _make_target(os, arch, libc)
+
+    def flags(self, value: Any, path: _yaml.PathKey) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if value is None:
+            return (), ()
+        entry = self.mapping(value, path)
+        if entry is None:
+            return (), ()
+        self.keys(entry, FLAG_KEYS, path)
+        return self.strings(entry.get("cflags"), (*path, "cflags")) or (), \
+            self.strings(entry.get("ldflags"), (*path, "ldflags")) or ()
+
+    def overrides(self, value: Any, targets: tuple[Target, ...]) -> tuple[Override, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail(("overrides",), f"expected a list, got {_type(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            path: _yaml.PathKey = ("overrides", i)
+            entry = self.mapping(item, path)
+            if entry is None:
+                continue
+            self.keys(entry, OVERRIDE_KEYS, path)
+            select = self.string(entry.get("select"), (*path, "select"))
+            if select is None:
+                continue
+            if targets and not any(fnmatch.fnmatchcase(t.name, select) or t.os == select for t in targets):
+                self.fail((*path, "select"), f"select '{select}' matches no target "
+                          f"(targets: {', '.join(t.name for t in targets)})")
+            inherit = entry.get("inherit", "append")
+            if inherit not in INHERIT_RULES:
+                self.fail((*path, "inherit"), f"unknown inherit rule {inherit!r}{suggest(str(inherit), INHERIT_RULES)}")
+                continue
+            cflags = self.strings(entry["cflags"], (*path, "cflags")) if "cflags" in entry else None
+            ldflags = self.strings(entry["ldflags"], (*path, "ldflags")) if "ldflags" in entry else None
+            out.append(Override(select=select, cflags=cflags, ldflags=ldflags, inherit=inherit, where=self.where(path)))
+        return tuple(out)
+
+
+def _type(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)

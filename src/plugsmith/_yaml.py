@@ -20,8 +20,13 @@ class Located:
     file: str
     value: Any
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
 
-    def where(self, path: PathKey, field_name: str | None = None) -> Location:
+    def where(self, path: PathKey, field_name: str | None = None, *, at_key: bool = False) -> Location:
+        """The location of the value at ``path`` (or of its key), else of its nearest parent."""
+        if at_key and path in self.key_marks:
+            line, col = self.key_marks[path]
+            return Location(self.file, line, col, field_name if field_name is not None else dotted(path))
         probe = path
         while probe and probe not in self.marks:
             probe = probe[:-1]
@@ -85,6 +90,7 @@ def _convert(node: yaml.Node, path: PathKey, out: Located) -> Any:
                         out.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1, dotted((*path, key))
                     ),
                 )
+            out.key_marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = _convert(value_node, (*path, key), out)
         return result
     if isinstance(node, yaml.SequenceNode):

@@ -140,8 +140,8 @@ class _Validator:
         self.errors: list[PlugsmithError] = []
 
     # -- helpers -------------------------------------------------------------------------------
-    def fail(self, path: _yaml.PathKey, message: str) -> None:
-        self.errors.append(PlugsmithError(message, location=self.doc.where(path)))
+    def fail(self, path: _yaml.PathKey, message: str, *, at_key: bool = False) -> None:
+        self.errors.append(PlugsmithError(message, location=self.doc.where(path, at_key=at_key)))
 
     def where(self, path: _yaml.PathKey) -> str:
         loc = self.doc.where(path, "")
@@ -150,7 +150,7 @@ class _Validator:
     def keys(self, value: dict[str, Any], allowed: tuple[str, ...], path: _yaml.PathKey) -> None:
         for key in value:
             if key not in allowed:
-                self.fail((*path, key), f"unknown key '{key}'{suggest(key, allowed)}")
+                self.fail((*path, key), f"unknown key '{key}'{suggest(key, allowed)}", at_key=True)
 
     def mapping(self, value: Any, path: _yaml.PathKey) -> dict[str, Any] | None:
         if not isinstance(value, dict):

@@ -42,6 +42,15 @@ class Mismatch:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyCheck:
+    """One release-policy check (``plugsmith.policy``) on an artifact or on the whole set."""
+
+    name: str  # "imports", "glibc", "macos-min", "install-name", "debug-crt", "arch", "map-applied", "targets"
+    passed: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TargetResult:
     plugin: str
     target: str
@@ -56,10 +65,12 @@ class TargetResult:
     version_mismatches: tuple[Mismatch, ...]
     problems: tuple[str, ...]
     checked_against_contract: bool
+    policy: tuple[PolicyCheck, ...] = ()  # filled by plugsmith.policy.apply
 
     @property
     def ok(self) -> bool:
-        return not (self.leaked or self.missing or self.kind_mismatches or self.version_mismatches or self.problems)
+        return not (self.leaked or self.missing or self.kind_mismatches or self.version_mismatches or self.problems
+                    or any(not c.passed for c in self.policy))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,11 +87,12 @@ class Verdict:
     targets: tuple[TargetResult, ...]
     asymmetric: tuple[Asymmetry, ...]
     problems: tuple[str, ...] = ()  # whole-run problems (e.g. nothing to verify)
+    policy: tuple[PolicyCheck, ...] = ()  # whole-set policy checks (expected targets present)
 
     @property
     def ok(self) -> bool:
         return (all(t.ok for t in self.targets) and not any(a.cause == "accident" for a in self.asymmetric)
-                and not self.problems)
+                and not self.problems and all(c.passed for c in self.policy))
 
 
 def check(subjects: Sequence[Subject]) -> Verdict:

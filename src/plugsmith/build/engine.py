@@ -52,7 +52,8 @@ class BuildResult:
 DIAGNOSTICS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"version script assignment of '[^']*' to symbol '([^']+)' failed: symbol not defined"),
      "contract symbol '{0}' is not defined by any source of this plugin"),
-    (re.compile(r"undefined symbol: ([A-Za-z_][A-Za-z0-9_]*)\s*\n?.*?(?:referenced by|>>>)?.*\.def", re.S),
+    # lld-link names the .def's export as referenced from "<root>" when no object defines it.
+    (re.compile(r"lld-link: error: <root>: undefined symbol: ([A-Za-z_][A-Za-z0-9_]*)"),
      "contract symbol '{0}' is not defined by any source of this plugin"),
     (re.compile(r"lld-link: error: undefined symbol: ([A-Za-z_][A-Za-z0-9_]*)"),
      "undefined symbol '{0}' (a contract symbol not defined by the sources, or a missing library)"),

@@ -1,0 +1,323 @@
+"""Read release archives safely: zip (and wheels), tar, tar.gz, tar.xz and tar.zst.
+
+Archives are recognised by content (magic bytes), never by extension. Members are copied into
+a private temporary folder that the caller owns; nothing is ever written outside it:
+
+- a member name that is absolute (``/x``, ``C:\\x``, ``\\\\host\\x``) or climbs out (``..``) is an error;
+- symlinks and hard links are never created: one pointing outside the archive root, or to a
+  member that is not there, is an error; one pointing inside is skipped (its target is read anyway);
+- device files and FIFOs are errors;
+- a member larger than ``Limits.member_bytes``, more than ``Limits.total_bytes`` unpacked in all,
+  or more than ``Limits.members`` members is an error (zip and gzip bombs). Sizes are counted
+  while decompressing, so a header that lies about a size does not help;
+- a corrupt or truncated archive is an error.
+
+Every error is an ``InputError`` naming the archive and, where there is one, the member.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+import posixpath
+import re
+import stat
+import struct
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal
+
+from plugsmith.errors import InputError, Location
+
+__all__ = ["Kind", "Limits", "Member", "archive_kind", "extract", "zstd_available"]
+
+Kind = Literal["zip", "tar", "tar.gz", "tar.xz", "tar.bz2", "tar.zst"]
+
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """Bounds against archive bombs. Defaults fit any sane plugin release with a wide margin."""
+
+    members: int = 20_000
+    member_bytes: int = 512 * 1024 * 1024
+    total_bytes: int = 2 * 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Member:
+    name: str  # normalised name inside the archive ("linux/libgreet.so")
+    path: Path  # where it was copied, inside the caller's folder
+
+
+def zstd_available() -> bool:
+    try:
+        import zstandard  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def archive_kind(path: Path) -> Kind | None:
+    """The archive kind of ``path`` by its first bytes (None: not an archive). Never raises."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return None
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if head[:2] == b"\x1f\x8b":
+        return "tar.gz"
+    if head[:6] == b"\xfd7zXZ\x00":
+        return "tar.xz"
+    if head[:3] == b"BZh":
+        return "tar.bz2"
+    if head[:4] == b"\x28\xb5\x2f\xfd":
+        return "tar.zst"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
+def extract(archive: Path, dest: Path, limits: Limits | None = None) -> list[Member]:
+    """Copy every regular file of ``archive`` into ``dest`` (an empty private folder)."""
+    limits = limits or Limits()
+    kind = archive_kind(archive)
+    if kind is None:
+        raise _error(archive, None, "not a zip, tar, tar.gz, tar.xz, tar.bz2 or tar.zst archive")
+    if kind == "tar.zst" and not zstd_available():
+        raise _error(archive, None, "a zstd-compressed archive: install the 'zstandard' package to read it")
+    sink = _Sink(archive, dest.resolve(), limits)
+    try:
+        if kind == "zip":
+            _zip(archive, sink)
+        else:
+            _tar(archive, kind, sink)
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError, ValueError,
+            RuntimeError, NotImplementedError, struct.error) as exc:
+        where = f"member {sink.current}: " if sink.current else ""
+        raise _error(archive, None, f"corrupt {kind} archive: {where}{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # zstandard.ZstdError and friends; never a traceback on user input
+        raise _error(archive, None, f"corrupt {kind} archive: {type(exc).__name__}: {exc}") from exc
+    return sink.members
+
+
+# --------------------------------------------------------------------------- names
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _safe_name(archive: Path, raw: str) -> str:
+    """Normalise a member name; raise unless it stays inside the archive root."""
+    if "\0" in raw:
+        raise _error(archive, raw, "member name contains a NUL byte")
+    name = raw.replace("\\", "/")
+    if name.startswith("/") or _DRIVE.match(name):
+        raise _error(archive, raw, "absolute path: refusing to read a member that names a place outside the archive")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise _error(archive, raw, "path traversal: '..' climbs out of the archive")
+    return "/".join(parts)
+
+
+def _link_target(archive: Path, member: str, link: str) -> str:
+    """Resolve a link target relative to the member's folder; raise if it leaves the archive root."""
+    link = link.replace("\\", "/")
+    if link.startswith("/") or _DRIVE.match(link):
+        raise _error(archive, member, f"link to absolute path {link!r} points outside the archive")
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(member), link))
+    if joined == ".." or joined.startswith("../"):
+        raise _error(archive, member, f"link to {link!r} points outside the archive")
+    return joined
+
+
+# --------------------------------------------------------------------------- output
+
+
+class _Sink:
+    """Writes members under ``dest``, counting members and bytes against the limits."""
+
+    def __init__(self, archive: Path, dest: Path, limits: Limits) -> None:
+        self.archive = archive
+        self.dest = dest
+        self.limits = limits
+        self.members: list[Member] = []
+        self.names: set[str] = set()
+        self.count = 0
+        self.total = 0
+        self.current: str | None = None
+
+    def entry(self, raw: str) -> str:
+        self.current = raw
+        self.count += 1
+        if self.count > self.limits.members:
+            raise _error(self.archive, raw, f"more than {self.limits.members} members: refusing a possible "
+                         "archive bomb (member-count limit)")
+        return _safe_name(self.archive, raw)
+
+    def declared(self, name: str, size: int) -> None:
+        if size > self.limits.member_bytes:
+            raise _error(self.archive, name, f"declares {size} bytes, over the {self.limits.member_bytes}-byte "
+                         "member limit (archive bomb?)")
+
+    def write(self, name: str, stream: IO[bytes]) -> None:
+        if not name:
+            return
+        if name in self.names:
+            raise _error(self.archive, name, "duplicate member: the archive holds two files with this name")
+        target = self.dest.joinpath(*name.split("/"))
+        if self.dest not in target.parents:  # belt and braces: _safe_name already refused this
+            raise _error(self.archive, name, "member would be written outside the temporary folder")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            raise _error(self.archive, name, f"cannot unpack: {exc.strerror or exc}") from exc
+        written = 0
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(_CHUNK):
+                written += len(chunk)
+                self.total += len(chunk)
+                if written > self.limits.member_bytes:
+                    raise _error(self.archive, name, f"unpacks to more than {self.limits.member_bytes} bytes "
+                                 "(member size limit; archive bomb?)")
+                if self.total > self.limits.total_bytes:
+                    raise _error(self.archive, name, f"archive unpacks to more than {self.limits.total_bytes} "
+                                 "bytes in all (total size limit; archive bomb?)")
+                out.write(chunk)
+        self.names.add(name)
+        self.members.append(Member(name=name, path=target))
+
+
+# --------------------------------------------------------------------------- zip
+
+
+def _zip(archive: Path, sink: _Sink) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        infos = zf.infolist()
+        if len(infos) > sink.limits.members:
+            raise _error(archive, infos[sink.limits.members].filename, f"more than {sink.limits.members} "
+                         "members: refusing a possible archive bomb (member-count limit)")
+        links: list[tuple[str, str]] = []
+        for info in infos:
+            name = sink.entry(info.filename)
+            mode = info.external_attr >> 16
+            if info.is_dir() or (mode and stat.S_ISDIR(mode)):
+                continue
+            if mode and stat.S_ISLNK(mode):
+                links.append((name, zf.read(info)[:4096].decode("utf-8", "replace")))
+                continue
+            if mode and not stat.S_ISREG(mode):
+                raise _error(archive, info.filename, f"special file (mode {mode:o}) in an archive of plugins")
+            sink.declared(info.filename, info.file_size)
+            with zf.open(info) as stream:
+                sink.write(name, stream)
+        for name, link in links:
+            _check_link(archive, name, link, sink.names, "symlink")
+
+
+# --------------------------------------------------------------------------- tar
+
+
+def _tar_stream(archive: Path, kind: Kind) -> IO[bytes]:
+    raw = open(archive, "rb")  # noqa: SIM115  (closed by the caller through the wrapper)
+    if kind == "tar.gz":
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    if kind == "tar.xz":
+        return lzma.LZMAFile(raw)  # type: ignore[return-value]
+    if kind == "tar.bz2":
+        return bz2.BZ2File(raw)  # type: ignore[return-value]
+    if kind == "tar.zst":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[no-any-return]
+    return raw
+
+
+class _Counting(io.RawIOBase):
+    """Counts decompressed bytes seen by tarfile, so headers and padding count towards the limit."""
+
+    def __init__(self, inner: IO[bytes], sink: _Sink) -> None:
+        self.inner = inner
+        self.sink = sink
+        self.seen = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.inner.read(len(buffer))
+        self.seen += len(data)
+        if self.seen > self.sink.limits.total_bytes + self.sink.limits.members * 1024:
+            raise _error(self.sink.archive, self.sink.current, f"unpacks to more than "
+                         f"{self.sink.limits.total_bytes} bytes (total size limit; archive bomb?)")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def _tar(archive: Path, kind: Kind, sink: _Sink) -> None:
+    inner = _tar_stream(archive, kind)
+    with _Counting(inner, sink) as counted, tarfile.open(fileobj=counted, mode="r|") as tf:  # type: ignore[call-overload]
+        links: list[tuple[str, str, str]] = []
+        for info in _members(tf):
+            name = sink.entry(info.name)
+            if info.isdir():
+                continue
+            if info.issym() or info.islnk():
+                links.append((name, info.linkname, "symlink" if info.issym() else "hard link"))
+                continue
+            if not info.isreg():
+                raise _error(archive, info.name, "special file (device, FIFO) in an archive of plugins")
+            sink.declared(info.name, info.size)
+            stream = tf.extractfile(info)
+            if stream is not None:
+                sink.write(name, stream)
+        for name, link, what in links:
+            if what == "hard link":  # tar hard links name a member from the archive root
+                link = "/".join(p for p in link.replace("\\", "/").split("/") if p not in ("", "."))
+                link = _hard_target(archive, name, link)
+                if link not in sink.names:
+                    raise _error(archive, name, f"hard link to {link!r}, which is not a file in the archive")
+                continue
+            _check_link(archive, name, link, sink.names, what)
+
+
+def _members(tf: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    while True:
+        info = tf.next()
+        if info is None:
+            return
+        yield info
+
+
+def _hard_target(archive: Path, member: str, link: str) -> str:
+    if link.startswith("/") or _DRIVE.match(link) or ".." in link.split("/"):
+        raise _error(archive, member, f"hard link to {link!r} points outside the archive")
+    return link
+
+
+def _check_link(archive: Path, name: str, link: str, names: set[str], what: str) -> None:
+    target = _link_target(archive, name, link)
+    if target not in names and not any(n.startswith(target + "/") for n in names):
+        raise _error(archive, name, f"{what} to {link!r}, which is not a file in the archive")
+
+
+def _error(archive: Path, member: str | None, message: str) -> InputError:
+    where = f"{archive}!{member}" if member else str(archive)
+    return InputError(" ".join(message.split()), location=Location(where))

@@ -1,0 +1,75 @@
+"""Shared fixtures: one zig cache for the whole suite, a copy of the example project, the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from plugsmith.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_FILES = ("build_matrix.yaml", "symbols", "plugins")
+
+
+def zig_cache() -> Path:
+    return Path(os.environ.get("PLUGSMITH_TEST_ZIG_CACHE") or Path.home() / ".cache" / "plugsmith" / "zig")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every zig call of the suite, in-process or in a subprocess, shares one cache.
+    cache = str(zig_cache())
+    os.environ["PLUGSMITH_ZIG_CACHE"] = cache
+    os.environ["ZIG_GLOBAL_CACHE_DIR"] = cache
+    os.environ["ZIG_LOCAL_CACHE_DIR"] = cache
+    os.environ.setdefault("NO_COLOR", "1")
+
+
+def copy_example(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A private copy of the bundled example project."""
+    return copy_example(tmp_path / "example")
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Run ``plugsmith ARGS`` in-process from a folder; returns exit code, stdout, stderr."""
+
+    def run(*args: str, cwd: Path | None = None) -> CliResult:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    yield run
+
+
+def tree(path: Path) -> list[str]:
+    """Every file under ``path`` (relative), to prove a failed command wrote nothing."""
+    if not path.exists():
+        return []
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +53,11 @@ class CliResult:
     err: str
 
 
+Cli = Callable[..., CliResult]
+
+
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     """Run ``plugsmith ARGS`` in-process from a folder; returns exit code, stdout, stderr."""
 
     def run(*args: str, cwd: Path | None = None) -> CliResult:

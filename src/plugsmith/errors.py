@@ -8,16 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "EXIT_OK",
-    "EXIT_VERIFY_FAILED",
-    "EXIT_USAGE",
     "EXIT_BUILD_FAILED",
     "EXIT_INTERRUPTED",
-    "Location",
-    "PlugsmithError",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "EXIT_VERIFY_FAILED",
+    "BuildError",
     "ConfigError",
     "InputError",
-    "BuildError",
+    "Location",
+    "PlugsmithError",
     "VerificationFailed",
 ]
 
@@ -73,7 +73,9 @@ class ConfigError(PlugsmithError):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, *, location: Location | None = None, errors: tuple[PlugsmithError, ...] = ()) -> None:
+    def __init__(
+        self, message: str, *, location: Location | None = None, errors: tuple[PlugsmithError, ...] = ()
+    ) -> None:
         super().__init__(message, location=location)
         self.errors = errors or (PlugsmithError(message, location=location),)
 

@@ -257,8 +257,8 @@ class _Validator:
             sources = self.paths(entry["sources"], (*path, "sources"), directory=False)
             includes = self.paths(entry.get("include_dirs"), (*path, "include_dirs"), directory=True)
             defines = self.strings(entry.get("defines"), (*path, "defines"))
-            cflags = self.strings(entry.get("cflags"), (*path, "cflags"))
-            ldflags = self.strings(entry.get("ldflags"), (*path, "ldflags"))
+            cflags = self.flag_list(entry.get("cflags"), (*path, "cflags"))
+            ldflags = self.flag_list(entry.get("ldflags"), (*path, "ldflags"))
             contract_name = self.string(entry["contract"], (*path, "contract"))
             contract_path = self.file(contract_name, (*path, "contract")) if contract_name else None
             contract = None
@@ -381,8 +381,17 @@ class _Validator:
         if entry is None:
             return (), ()
         self.keys(entry, FLAG_KEYS, path)
-        return self.strings(entry.get("cflags"), (*path, "cflags")) or (), \
-            self.strings(entry.get("ldflags"), (*path, "ldflags")) or ()
+        return self.flag_list(entry.get("cflags"), (*path, "cflags")) or (), \
+            self.flag_list(entry.get("ldflags"), (*path, "ldflags")) or ()
+
+    def flag_list(self, value: Any, path: _yaml.PathKey) -> tuple[str, ...] | None:
+        flags = self.strings(value, path)
+        for i, item in enumerate(flags or ()):
+            if item in ("-Wl", "-Xlinker", "-Wa", "-Wp"):
+                self.fail((*path, i), f"'{item}' alone is not a flag: in a YAML [a, b] list a comma starts a new "
+                          f"item, so quote the flag: \"{item},...\"")
+                return None
+        return flags
 
     def overrides(self, value: Any, targets: tuple[Target, ...]) -> tuple[Override, ...]:
         if value is None:
@@ -407,8 +416,8 @@ class _Validator:
             if inherit not in INHERIT_RULES:
                 self.fail((*path, "inherit"), f"unknown inherit rule {inherit!r}{suggest(str(inherit), INHERIT_RULES)}")
                 continue
-            cflags = self.strings(entry["cflags"], (*path, "cflags")) if "cflags" in entry else None
-            ldflags = self.strings(entry["ldflags"], (*path, "ldflags")) if "ldflags" in entry else None
+            cflags = self.flag_list(entry["cflags"], (*path, "cflags")) if "cflags" in entry else None
+            ldflags = self.flag_list(entry["ldflags"], (*path, "ldflags")) if "ldflags" in entry else None
             out.append(Override(select=select, cflags=cflags, ldflags=ldflags, inherit=inherit, where=self.where(path)))
         return tuple(out)
 

@@ -84,14 +84,17 @@ def resolve(
     if select:
         for pattern in select:
             if not any(_selects(pattern, t) for t in targets):
-                raise ConfigError(f"--target '{pattern}' matches no target; targets: {', '.join(t.name for t in targets)}")
+                names = ", ".join(t.name for t in targets)
+                raise ConfigError(f"--target '{pattern}' matches no target; targets: {names}")
         targets = tuple(t for t in targets if any(_selects(p, t) for p in select))
     chosen = matrix.plugins
     if plugins:
         known = {p.name for p in matrix.plugins}
         for name in plugins:
             if name not in known:
-                raise ConfigError(f"--plugin '{name}' is not a plugin of this project; plugins: {', '.join(sorted(known))}")
+                raise ConfigError(
+                    f"--plugin '{name}' is not a plugin of this project; plugins: {', '.join(sorted(known))}"
+                )
         chosen = tuple(p for p in matrix.plugins if p.name in plugins)
     env_c = _env_flags(env, "PLUGSMITH_CFLAGS")
     env_l = _env_flags(env, "PLUGSMITH_LDFLAGS")

@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import REPO, copy_example, tree
+from tests.conftest import REPO, Cli, copy_example, tree
 
 SIX = ["linux-x86_64", "linux-aarch64", "macos-x86_64", "macos-aarch64", "windows-x86_64", "windows-aarch64"]
 CONTRACT = ["greet_add", "greet_api_level", "greet_banner", "greet_scale", "greet_version"]
@@ -65,7 +64,7 @@ def test_artifacts_carry_platform_names(built: Path) -> None:
         "greet_api_level": "data"}
 
 
-def test_verify_dist_again_and_with_explicit_contract(built: Path, cli) -> None:  # noqa: ANN001
+def test_verify_dist_again_and_with_explicit_contract(built: Path, cli: Cli) -> None:
     res = cli("verify", cwd=built)
     assert res.code == 0, res.err
     assert res.out.strip().splitlines()[-1] == "OK: 6 artifacts match their contract and each other"
@@ -76,7 +75,7 @@ def test_verify_dist_again_and_with_explicit_contract(built: Path, cli) -> None:
     assert report["contract"] == "symbols/greet.symbols"
 
 
-def test_parity_only_catches_an_asymmetry(built: Path, cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_parity_only_catches_an_asymmetry(built: Path, cli, tmp_path: Path) -> None:
     other = copy_example(tmp_path / "other")
     src = other / "plugins/greet/greet.c"
     src.write_text(src.read_text() + "\nint greet_extra(void) { return 7; }\n")
@@ -97,7 +96,7 @@ def _leaky(root: Path) -> None:
     src.write_text(src.read_text() + "\nint greet_debug_dump(void) { return util_calls; }\n")
 
 
-def test_leaked_symbol_is_named_on_every_target(tmp_path: Path, cli) -> None:  # noqa: ANN001
+def test_leaked_symbol_is_named_on_every_target(tmp_path: Path, cli: Cli) -> None:
     root = copy_example(tmp_path / "leak")
     _leaky(root)
     # A function with default visibility that the contract does not list: the maps must hide it
@@ -129,7 +128,7 @@ def _export_everything(root: Path, target: str, lib: str) -> None:
                     f"-I{root / 'plugins/greet/include'}", "-o", str(out), *srcs], check=True, capture_output=True)
 
 
-def test_macos_leak_is_caught_when_pext_is_bypassed(tmp_path: Path, cli) -> None:  # noqa: ANN001
+def test_macos_leak_is_caught_when_pext_is_bypassed(tmp_path: Path, cli: Cli) -> None:
     root = copy_example(tmp_path / "mleak")
     _leaky(root)
     out = root / "dist/macos-x86_64/libgreet.dylib"
@@ -144,7 +143,7 @@ def test_macos_leak_is_caught_when_pext_is_bypassed(tmp_path: Path, cli) -> None
     assert t["missing"] == []
 
 
-def test_missing_contract_symbol_fails_each_format_clearly(tmp_path: Path, cli) -> None:  # noqa: ANN001
+def test_missing_contract_symbol_fails_each_format_clearly(tmp_path: Path, cli: Cli) -> None:
     root = copy_example(tmp_path / "missing")
     symbols = root / "symbols/greet.symbols"
     symbols.write_text(symbols.read_text() + "greet_forgotten function\n")
@@ -161,7 +160,7 @@ def test_missing_contract_symbol_fails_each_format_clearly(tmp_path: Path, cli) 
     assert (t["missing"], t["leaked"]) == (["greet_forgotten"], [])
 
 
-def test_wrong_arch_and_corrupt_artifacts(built: Path, tmp_path: Path, cli) -> None:  # noqa: ANN001
+def test_wrong_arch_and_corrupt_artifacts(built: Path, tmp_path: Path, cli: Cli) -> None:
     root = tmp_path / "swap"
     shutil.copytree(built, root)
     shutil.copy2(root / "dist/linux-x86_64/libgreet.so", root / "dist/linux-aarch64/libgreet.so")
@@ -184,7 +183,7 @@ def test_wrong_arch_and_corrupt_artifacts(built: Path, tmp_path: Path, cli) -> N
     assert "Traceback" not in res.err
 
 
-def test_missing_artifact_is_a_failure(tmp_path: Path, cli) -> None:  # noqa: ANN001
+def test_missing_artifact_is_a_failure(tmp_path: Path, cli: Cli) -> None:
     root = copy_example(tmp_path / "nothing")
     res = cli("verify", "-t", "linux-x86_64", cwd=root)
     assert res.code == 1
@@ -192,7 +191,7 @@ def test_missing_artifact_is_a_failure(tmp_path: Path, cli) -> None:  # noqa: AN
         in res.out
 
 
-def test_compile_error_shows_compiler_message_and_leaves_nothing(tmp_path: Path, cli) -> None:  # noqa: ANN001
+def test_compile_error_shows_compiler_message_and_leaves_nothing(tmp_path: Path, cli: Cli) -> None:
     root = copy_example(tmp_path / "broken")
     (root / "plugins/greet/util.c").write_text("int util_clamp(int v) { return v +; }\n")
     res = cli("build", "-t", "linux-x86_64", "-t", "windows-aarch64", "-k", cwd=root)
@@ -222,7 +221,7 @@ def test_compile_error_shows_compiler_message_and_leaves_nothing(tmp_path: Path,
     ids=["unknown-key", "bad-kind", "duplicate-symbol", "invalid-symbol", "missing-source", "unknown-target", "yaml"],
 )
 @pytest.mark.parametrize("command", ["run", "build", "maps", "targets"])
-def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, cli, edit: tuple[str, str, str], message: str,  # noqa: ANN001
+def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, cli: Cli, edit: tuple[str, str, str], message: str,
                                               command: str) -> None:
     root = copy_example(tmp_path / "bad")
     path, old, new = edit

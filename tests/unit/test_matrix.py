@@ -58,7 +58,7 @@ overrides:
     cflags: [-O1]
     inherit: replace
   - select: macos-aarch64
-    ldflags: [-Wl,-dead_strip]
+    ldflags: ["-Wl,-dead_strip"]
     inherit: prepend
 """
     m = matrix.load(project(tmp_path, config))
@@ -99,7 +99,8 @@ def test_select_on_the_command_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ("version: 1\nplugins: [\n", ["build_matrix.yaml:3:1: invalid YAML: expected the node content, but found '<stream end>'"]),
+        ("version: 1\nplugins: [\n",
+         ["build_matrix.yaml:3:1: invalid YAML: expected the node content, but found '<stream end>'"]),
         (BASE + "targetz: [linux-x86_64]\n",
          ["build_matrix.yaml:6:1: targetz: unknown key 'targetz' (did you mean 'targets'?)"]),
         (BASE.replace("sources: [src/t.c]", "sources: 5"),
@@ -114,7 +115,8 @@ def test_select_on_the_command_line(tmp_path: Path) -> None:
           "macos-aarch64, windows-x86_64, windows-aarch64, windows-x86"]),
         (BASE + "targets:\n  - {os: beos, arch: x86_64}\n",
          ["build_matrix.yaml:7:10: targets[0].os: unknown os 'beos'; known: linux, macos, windows"]),
-        (BASE.replace("src/t.c", "src/nope.c"), ["build_matrix.yaml:4:15: plugins[0].sources[0]: file not found: src/nope.c"]),
+        (BASE.replace("src/t.c", "src/nope.c"),
+         ["build_matrix.yaml:4:15: plugins[0].sources[0]: file not found: src/nope.c"]),
         (BASE.replace("t.symbols", "nope.symbols"),
          ["build_matrix.yaml:5:15: plugins[0].contract: file not found: nope.symbols"]),
         ("plugins: []\n", ["build_matrix.yaml:1:1: missing 'version: 1' (the format version of this file)",
@@ -141,6 +143,13 @@ def test_select_on_the_command_line(tmp_path: Path) -> None:
 )
 def test_bad_config_is_named_precisely(tmp_path: Path, config: str, expected: list[str]) -> None:
     assert errors_of(project(tmp_path, config)) == expected
+
+
+def test_unquoted_comma_flag_is_explained(tmp_path: Path) -> None:
+    config = BASE + "defaults:\n  ldflags: [-Wl,-z,defs]\n"
+    assert errors_of(project(tmp_path, config)) == [
+        "build_matrix.yaml:7:13: defaults.ldflags[0]: '-Wl' alone is not a flag: in a YAML [a, b] list a comma "
+        "starts a new item, so quote the flag: \"-Wl,...\""]
 
 
 def test_bad_contract_is_reported_through_the_matrix(tmp_path: Path) -> None:

@@ -17,10 +17,17 @@ DESCRIPTION = "Print the resolved build plan and stop. Each flag says which laye
 def configure(p: argparse.ArgumentParser) -> None:
     project_options(p)
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument("--ci-matrix", action="store_true",
+                   help="print one line of JSON, {\"include\": [{\"target\": ...}, ...]}, for a CI job matrix "
+                        "(GitHub Actions: fromJSON)")
 
 
 def execute(args: argparse.Namespace) -> int:
     plan = load_plan(args)
+    if args.ci_matrix:
+        rows = [{"target": t.name, "os": t.os, "arch": t.arch} for t in plan.targets]
+        sys.stdout.write(json.dumps({"include": rows}, separators=(",", ":")) + "\n")
+        return EXIT_OK
     if args.json:
         data = {"version": 1, "project": plan.matrix.project, "jobs": [{
             "plugin": j.plugin.name, "target": j.target.name, "os": j.target.os, "arch": j.target.arch,

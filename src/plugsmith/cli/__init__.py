@@ -12,15 +12,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 
 from plugsmith import __version__
-from plugsmith.cli import build, maps, run, targets, verify
+from plugsmith.cli import build, checksums, maps, run, symbols, targets, toolchains, verify
 from plugsmith.cli.common import EPILOG, Parser, common_parent
 from plugsmith.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ConfigError, PlugsmithError
 
 #: Sub-commands in the order ``--help`` lists them.
-COMMANDS: tuple[ModuleType, ...] = (run, targets, maps, build, verify)
+COMMANDS: tuple[ModuleType, ...] = (run, targets, maps, build, verify, toolchains, symbols, checksums)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "with zig, and prove every artifact exports exactly the symbol contract.",
                     epilog=EPILOG, parents=[common])
     parser.add_argument("--version", action="version", version=f"plugsmith {__version__}")
+    parser.add_argument("-C", "--directory", dest="top_directory", type=Path, metavar="DIR",
+                        help="run in the project folder DIR (also accepted after the sub-command)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in COMMANDS:
         p = sub.add_parser(module.NAME, parents=[common], help=module.HELP, description=module.DESCRIPTION,

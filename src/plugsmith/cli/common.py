@@ -47,7 +47,7 @@ def flag(args: argparse.Namespace, name: str) -> bool:
 
 
 def project_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-C", "--directory", type=Path, default=Path("."), metavar="DIR",
+    p.add_argument("-C", "--directory", type=Path, default=None, metavar="DIR",
                    help="the project folder (default: the current folder)")
     p.add_argument("-c", "--config", type=Path, metavar="FILE",
                    help="the build matrix (default: DIR/build_matrix.yaml)")
@@ -92,10 +92,15 @@ def rel(path: Path) -> str:
         return str(path)
 
 
+def project_dir(args: argparse.Namespace) -> Path:
+    """``-C DIR`` given after the sub-command, or before it (``plugsmith -C DIR run``), or '.'."""
+    return getattr(args, "directory", None) or getattr(args, "top_directory", None) or Path(".")
+
+
 def load_plan(args: argparse.Namespace) -> Plan:
     from plugsmith import matrix, plan
 
-    root: Path = args.directory
+    root: Path = project_dir(args)
     if not root.is_dir():
         raise ConfigError(f"-C {root}: no such folder")
     config = args.config if args.config is not None else matrix.find_config(root)

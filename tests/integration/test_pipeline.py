@@ -247,3 +247,21 @@ def test_readme_commands_exist_and_help_works() -> None:
                           check=False)
     assert proc.returncode == 0
     assert "--target GLOB" in proc.stdout
+
+
+def test_linux_x86_64_artifact_loads_and_runs(built: Path) -> None:
+    """The one target this machine runs natively: dlopen it and call through the contract."""
+    import ctypes
+    import platform
+
+    if platform.machine() != "x86_64":
+        pytest.skip("runtime check needs an x86_64 Linux host")
+    lib = ctypes.CDLL(str(built / "dist/linux-x86_64/libgreet.so"))
+    lib.greet_version.restype = ctypes.c_char_p
+    assert lib.greet_add(2, 3) == 5
+    assert lib.greet_scale(7) == 21
+    assert lib.greet_version() == b"1.1.0"
+    assert ctypes.c_int.in_dll(lib, "greet_api_level").value == 2
+    assert ctypes.c_char_p(ctypes.addressof(ctypes.c_char.in_dll(lib, "greet_banner"))).value == b"greet example plugin"
+    with pytest.raises(AttributeError):
+        lib.util_clamp  # noqa: B018 - hidden by the version script

@@ -23,6 +23,7 @@ def zig_cache() -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     # Every zig call of the suite, in-process or in a subprocess, shares one cache.
     cache = str(zig_cache())
+    os.environ["PLUGSMITH_TEST_ZIG_CACHE"] = cache
     os.environ["PLUGSMITH_ZIG_CACHE"] = cache
     os.environ["ZIG_GLOBAL_CACHE_DIR"] = cache
     os.environ["ZIG_LOCAL_CACHE_DIR"] = cache

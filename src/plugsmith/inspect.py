@@ -173,10 +173,7 @@ def _unpack(fmt: str, data: bytes, offset: int, what: str) -> tuple[Any, ...]:
 
 
 def _check_extents(extents: Iterable[tuple[str, int, int]], limit: int, where: str = "the file") -> None:
-    """Each extent is (what, offset, size); all must lie within ``limit`` bytes.
-
-    The iterable may be a generator that reads a table only after its extent was checked.
-    """
+    """Each extent is (what, offset, size); all must lie within ``limit`` bytes."""
     for what, offset, size in extents:
         if offset < 0 or size < 0 or offset + size > limit:
             raise _Bad(f"truncated: {what} ends at byte {offset + size} but {where} has {limit} bytes")
@@ -752,7 +749,7 @@ def _pe_exports(data: bytes, layout: _PeLayout) -> _PeExports:
     if not layout.directories or layout.directories[_DIR_EXPORT][0] == 0:
         return _PeExports(None, ())
     dir_rva, dir_size = layout.directories[_DIR_EXPORT]
-    at = layout.rva_to_offset(dir_rva, 40, "export directory")
+    at = layout.rva_to_offset(dir_rva, max(dir_size, 40), "export directory")
     _, _, _, _, name_rva, base, nfuncs, nnames, funcs_rva, names_rva, ords_rva = _unpack(
         "<IIHHIIIIIII", data, at, "export directory"
     )
@@ -836,7 +833,9 @@ def _check_pe_consistency(binary: Any, layout: _PeLayout, table: _PeExports) -> 
     ours = {e.ordinal for e in table.exports}
     theirs = {e.ordinal for e in lief_export.entries} if lief_export is not None else set()
     if ours != theirs:
-        raise _Bad(f"export ordinals disagree: header walk found {sorted(ours)}, lief {sorted(theirs)}")
+        example = min(ours ^ theirs)
+        raise _Bad(f"lief and the export directory disagree on ordinals ({len(ours)} vs {len(theirs)} exports, "
+                   f"e.g. ordinal {example})")
 
 
 _INSPECTORS: dict[str, Callable[[Path, bytes], tuple[Inspection, ...]]] = {

@@ -1,7 +1,7 @@
 """Shared integration fixtures: real plugins built with ``python -m ziglang cc`` and the LLVM tools.
 
 Everything is built once per session, all zig invocations in parallel, sharing one zig cache
-(``PLUGSMITH_TEST_ZIG_CACHE``, default ``/tmp/plugsmith-test-zig-cache``). A cold cache costs
+(``PLUGSMITH_TEST_ZIG_CACHE``, default ``~/.cache/plugsmith/zig``). A cold cache costs
 about a minute, almost all of it mingw's CRT for the two Windows targets; a warm one a few seconds.
 """
 

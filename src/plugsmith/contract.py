@@ -1,19 +1,29 @@
-"""The symbol contract: the one list of what a plugin exports, on every platform.
+"""The symbol contract: the one list of what a plugin exports, on every platform and release.
 
 File format (``symbols/NAME.symbols``), one statement a line, ``#`` starts a comment::
 
     version 1
     [GREET_1.0]                      # a version node; symbols below belong to it
-    greet_add        function
+    greet_add        function  ordinal=1
     greet_banner     data
+    greet_old        function  deprecated=GREET_1.1 removed=GREET_2.0
     [GREET_1.1] inherits GREET_1.0   # a newer node, chained to its parent on ELF
     greet_mul        function  only=linux,macos
-    greet_win_hook   function  only=windows  ordinal=7
+    greet_win_hook   function  only=windows  ordinal=7 noname
 
-A symbol line is ``NAME KIND [key=value ...]``. KIND is ``function`` or ``data``. Keys:
-``only=`` / ``except=`` take comma lists of OS names, arch names or target-name globs
-(``linux``, ``aarch64``, ``windows-*``); ``ordinal=N`` fixes the Windows ordinal.
-Symbols before any ``[NODE]`` line are unversioned.
+A symbol line is ``NAME KIND [key=value ...] [noname]``. KIND is ``function`` or ``data``. Keys:
+
+- ``only=`` / ``except=``: comma lists of OS names, arch names or target-name globs
+  (``linux``, ``aarch64``, ``windows-*``); the symbol is exported only on matching targets.
+- ``ordinal=N`` (1..65535): the Windows ordinal, fixed across releases; ``noname`` (needs an
+  ordinal) exports it by ordinal only (.def ``NONAME``).
+- ``deprecated=NODE``: deprecated since that (later) node; still exported.
+- ``removed=NODE``: dropped in that (later) node; no longer exported, kept in the file so the
+  release history (and its ordinal) stays on record.
+
+Version nodes: ``[NODE]`` or ``[NODE] inherits PARENT``; a parent may be declared before or
+after its child; unknown parents and cycles are errors. Symbols before any ``[NODE]`` line are
+unversioned, and a file that uses nodes must put every symbol under one.
 """
 
 from __future__ import annotations
@@ -23,15 +33,18 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from plugsmith.errors import ConfigError, Location, PlugsmithError
 from plugsmith.platforms import ARCH_SYNONYMS, ARCHES, OSES
 
 Kind = Literal["function", "data"]
 KINDS: tuple[str, ...] = ("function", "data")
-KEYS: tuple[str, ...] = ("only", "except", "ordinal")
+KEYS: tuple[str, ...] = ("only", "except", "ordinal", "deprecated", "removed")
+FLAGS: tuple[str, ...] = ("noname",)
 SUPPORTED_VERSIONS = (1,)
+#: Version of the JSON form of a contract (``plugsmith symbols show --json``).
+JSON_VERSION = 1
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NODE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
@@ -52,6 +65,9 @@ class Symbol:
     only: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     ordinal: int | None = None
+    noname: bool = False  # Windows: export by ordinal only (.def NONAME)
+    deprecated: str | None = None  # node the symbol is deprecated since
+    removed: str | None = None  # node the symbol was dropped in (no longer exported)
     line: int = 0
 
     def applies_to(self, target: str, os: str, arch: str) -> bool:
@@ -78,13 +94,42 @@ class Contract:
         return frozenset(s.name for s in self.symbols)
 
     def for_target(self, target: str, os: str, arch: str) -> Contract:
-        """The contract as one target must export it (platform conditions applied)."""
-        return Contract(
-            path=self.path, nodes=self.nodes, symbols=tuple(s for s in self.symbols if s.applies_to(target, os, arch))
-        )
+        """The contract as one target must export it: platform conditions applied, removed symbols dropped."""
+        return Contract(path=self.path, nodes=self.nodes,
+                        symbols=tuple(s for s in self.symbols if s.removed is None and s.applies_to(target, os, arch)))
 
     def by_name(self) -> dict[str, Symbol]:
         return {s.name: s for s in self.symbols}
+
+    @property
+    def removed(self) -> tuple[Symbol, ...]:
+        return tuple(s for s in self.symbols if s.removed is not None)
+
+    def ordered_nodes(self) -> tuple[VersionNode, ...]:
+        """Nodes with every parent before its children (file order otherwise): what an ELF script needs."""
+        by_name = {n.name: n for n in self.nodes}
+        done: dict[str, VersionNode] = {}
+
+        def visit(node: VersionNode) -> None:
+            if node.name in done:
+                return
+            if node.parent in by_name:
+                visit(by_name[node.parent])
+            done[node.name] = node
+
+        for node in self.nodes:
+            visit(node)
+        return tuple(done.values())
+
+    def ancestors(self, node: str) -> tuple[str, ...]:
+        """``node`` and every node it inherits from, nearest first."""
+        by_name = {n.name: n for n in self.nodes}
+        chain: list[str] = []
+        current: str | None = node
+        while current is not None and current in by_name and current not in chain:
+            chain.append(current)
+            current = by_name[current].parent
+        return tuple(chain)
 
 
 def load(path: Path, display: str | None = None) -> Contract:
@@ -116,6 +161,8 @@ class _Parser:
         self.node: str | None = None
         self.version_seen = False
         self.lines: dict[int, str] = {}
+        self.parent_col: dict[str, int] = {}  # node -> column of its parent's name
+        self.columns: dict[tuple[int, str], int] = {}  # (line, key) -> column, for errors found at the end
 
     def error(self, number: int, column: int, message: str, field: str | None = None) -> None:
         raw = self.lines.get(number, "")
@@ -143,7 +190,8 @@ class _Parser:
         self.version_seen = True
         if len(tokens) != 2 or not tokens[1][1].isdigit() or int(tokens[1][1]) not in SUPPORTED_VERSIONS:
             col = tokens[1][0] if len(tokens) > 1 else tokens[0][0]
-            self.error(number, col, f"unsupported format version (this plugsmith reads {SUPPORTED_VERSIONS})", "version")
+            self.error(number, col, f"unsupported format version (this plugsmith reads {SUPPORTED_VERSIONS})",
+                       "version")
 
     def _node(self, number: int, code: str, col: int) -> None:
         m = re.fullmatch(r"\s*\[([^\]]*)\]\s*(?:inherits\s+(\S+))?\s*", code)
@@ -155,13 +203,11 @@ class _Parser:
             self.error(number, col + 1, f"invalid version node name '{node}'", "node")
             return
         if any(n.name == node for n in self.nodes):
-            self.error(number, col + 1, f"version node '{node}' declared twice", "node")
+            first = next(n.line for n in self.nodes if n.name == node)
+            self.error(number, col + 1, f"version node '{node}' declared twice (first on line {first})", "node")
             return
-        if parent is not None and not any(n.name == parent for n in self.nodes):
-            pcol = code.index(parent) + 1
-            known = [n.name for n in self.nodes]
-            self.error(number, pcol, f"unknown parent node '{parent}'{_suggest(parent, known)}", "inherits")
-            return
+        if parent is not None:
+            self.parent_col[node] = m.start(2) + 1
         self.nodes.append(VersionNode(name=node, parent=parent, line=number))
         self.node = node
 
@@ -178,16 +224,29 @@ class _Parser:
             self.error(number, kcol, f"unknown kind '{kind}'{_suggest(kind, KINDS)}", "kind")
             return
         attrs: dict[str, str] = {}
+        flags: set[str] = set()
         for col, token in tokens[2:]:
             key, sep, value = token.partition("=")
+            if not sep and key in FLAGS:
+                if key in flags:
+                    self.error(number, col, f"attribute '{key}' given twice", key)
+                    return
+                flags.add(key)
+                continue
             if key not in KEYS or not sep or not value:
-                hint = _suggest(key, KEYS) if key not in KEYS else f" ('{key}' needs a value)"
+                if key in KEYS:
+                    hint = f" ('{key}' needs a value)"
+                elif key in FLAGS:
+                    hint = f" ('{key}' takes no value)"
+                else:
+                    hint = _suggest(key, KEYS + FLAGS)
                 self.error(number, col, f"unknown attribute '{token}'{hint}", key)
                 return
             if key in attrs:
                 self.error(number, col, f"attribute '{key}' given twice", key)
                 return
             attrs[key] = value
+            self.columns[(number, key)] = col
         if name in self.seen:
             self.error(number, ncol, f"duplicate symbol '{name}' (first on line {self.seen[name]})", "name")
             return
@@ -202,8 +261,13 @@ class _Parser:
             ordinal = int(value)
             clash = next((s for s in self.symbols if s.ordinal == ordinal), None)
             if clash:
-                self.error(number, _col_of(tokens, "ordinal="), f"ordinal {ordinal} already used by '{clash.name}'")
+                self.error(number, _col_of(tokens, "ordinal="),
+                           f"ordinal {ordinal} already used by '{clash.name}' (line {clash.line})", "ordinal")
                 return
+        if "noname" in flags and ordinal is None:
+            self.error(number, _col_of(tokens, "noname"), "'noname' needs an ordinal: write ordinal=N before it "
+                       "(a symbol exported without a name is found by its ordinal only)", "noname")
+            return
         if only is None or exclude is None:
             return
         self.seen[name] = number
@@ -215,11 +279,15 @@ class _Parser:
                 only=only,
                 exclude=exclude,
                 ordinal=ordinal,
+                noname="noname" in flags,
+                deprecated=attrs.get("deprecated"),
+                removed=attrs.get("removed"),
                 line=number,
             )
         )
 
-    def _platforms(self, number: int, tokens: list[tuple[int, str]], key: str, value: str | None) -> tuple[str, ...] | None:
+    def _platforms(self, number: int, tokens: list[tuple[int, str]], key: str,
+                   value: str | None) -> tuple[str, ...] | None:
         if value is None:
             return ()
         known = {*OSES, *(r.arch for r in ARCHES), *(f"{r.os}-{r.arch}" for r in ARCHES)}
@@ -228,20 +296,63 @@ class _Parser:
             item = ARCH_SYNONYMS.get(item, item)
             if not item or (item not in known and not any(ch in item for ch in "*?[")):
                 col = _col_of(tokens, f"{key}=")
-                self.error(number, col, f"unknown platform '{item}' in {key}={value}{_suggest(item, sorted(known))}", key)
+                self.error(number, col, f"unknown platform '{item}' in {key}={value}{_suggest(item, sorted(known))}",
+                           key)
                 return None
             items.append(item)
         return tuple(items)
 
+    def _check_nodes(self) -> None:
+        names = {n.name: n for n in self.nodes}
+        for node in self.nodes:
+            if node.parent is not None and node.parent not in names:
+                known = [n.name for n in self.nodes if n.name != node.name]
+                self.error(node.line, self.parent_col.get(node.name, 1),
+                           f"unknown parent node '{node.parent}'{_suggest(node.parent, known)}", "inherits")
+        reported: set[str] = set()
+        for node in self.nodes:
+            path = [node.name]
+            current = names[node.name].parent
+            while current is not None and current in names and current not in path:
+                path.append(current)
+                current = names[current].parent
+            if current is not None and current == node.name and node.name not in reported:
+                reported.update(path)
+                self.error(node.line, self.parent_col.get(node.name, 1),
+                           f"version node cycle: {' -> '.join([*path, node.name])}", "inherits")
+
+    def _check_history(self, symbols: list[Symbol]) -> None:
+        names = {n.name: n for n in self.nodes}
+        contract = Contract(path=self.name, nodes=tuple(self.nodes), symbols=())
+        for sym in symbols:
+            for key in ("deprecated", "removed"):
+                value = getattr(sym, key)
+                if value is None:
+                    continue
+                col = self.columns.get((sym.line, key), 1)
+                if value not in names:
+                    self.error(sym.line, col, f"{key}={value}: unknown version node{_suggest(value, list(names))}",
+                               key)
+                elif sym.node is not None and (value == sym.node or sym.node not in contract.ancestors(value)):
+                    self.error(sym.line, col, f"{key}={value}: must name a node that inherits from '{sym.node}', "
+                               f"the node that introduced '{sym.name}'", key)
+            if (sym.deprecated and sym.removed and sym.deprecated in names and sym.removed in names
+                    and sym.deprecated not in contract.ancestors(sym.removed)):
+                self.error(sym.line, self.columns.get((sym.line, "removed"), 1),
+                           f"removed={sym.removed} must come after deprecated={sym.deprecated}", "removed")
+
     def finish(self) -> Contract:
+        self._check_nodes()
         if self.nodes:
             for sym in self.symbols:
                 if sym.node is None:
                     first = self.nodes[0]
                     self.error(sym.line, 1, f"symbol '{sym.name}' has no version node, but this file uses nodes "
                                f"(move it below '[{first.name}]' on line {first.line})", "node")
+        if not any(e.message.startswith("version node cycle") for e in self.errors):
+            self._check_history(self.symbols)
         if self.errors:
-            self.errors.sort(key=lambda e: e.location.line or 0 if e.location else 0)
+            self.errors.sort(key=lambda e: (e.location.line or 0, e.location.column or 0) if e.location else (0, 0))
             first = self.errors[0]
             raise ConfigError(first.message, location=first.location, errors=tuple(self.errors))
         return Contract(path=self.name, nodes=tuple(self.nodes), symbols=tuple(self.symbols))
@@ -258,3 +369,84 @@ def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
 
 def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
     return _suggest(word, choices)
+
+
+# --------------------------------------------------------------------------- other forms
+
+
+def to_data(contract: Contract) -> dict[str, Any]:
+    """The JSON form of a contract (schema: ``plugsmith/schemas/contract.schema.json``)."""
+    return {
+        "version": JSON_VERSION,
+        "path": contract.path,
+        "nodes": [{"name": n.name, "parent": n.parent} for n in contract.nodes],
+        "symbols": [
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "node": s.node,
+                "only": list(s.only),
+                "except": list(s.exclude),
+                "ordinal": s.ordinal,
+                "noname": s.noname,
+                "deprecated": s.deprecated,
+                "removed": s.removed,
+            }
+            for s in contract.symbols
+        ],
+    }
+
+
+def from_data(data: dict[str, Any], name: str) -> Contract:
+    """Rebuild a contract from its JSON form by writing it as text and parsing that (one validator)."""
+    try:
+        nodes = tuple(VersionNode(name=str(n["name"]), parent=n.get("parent"), line=0) for n in data["nodes"])
+        symbols = tuple(
+            Symbol(name=str(s["name"]), kind=s["kind"], node=s.get("node"), only=tuple(s.get("only") or ()),
+                   exclude=tuple(s.get("except") or ()), ordinal=s.get("ordinal"), noname=bool(s.get("noname")),
+                   deprecated=s.get("deprecated"), removed=s.get("removed"))
+            for s in data["symbols"]
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"not a plugsmith contract in JSON form (missing or wrong {exc})",
+                          location=Location(name)) from None
+    return parse(dump(Contract(path=name, nodes=nodes, symbols=symbols)), name)
+
+
+def dump(contract: Contract, *, header: str = "", notes: dict[str, str] | None = None) -> str:
+    """The contract as a symbols file; ``notes`` adds a trailing comment to a symbol's line."""
+    notes = notes or {}
+    lines = [f"# {h}" if h else "#" for h in header.splitlines()]
+    lines.append("version 1")
+    width = max((len(s.name) for s in contract.symbols), default=0) + 2
+
+    def emit(sym: Symbol) -> None:
+        parts = [f"{sym.name:<{width}}{sym.kind:<10}"]
+        if sym.only:
+            parts.append(f"only={','.join(sym.only)}")
+        if sym.exclude:
+            parts.append(f"except={','.join(sym.exclude)}")
+        if sym.ordinal is not None:
+            parts.append(f"ordinal={sym.ordinal}")
+        if sym.noname:
+            parts.append("noname")
+        if sym.deprecated:
+            parts.append(f"deprecated={sym.deprecated}")
+        if sym.removed:
+            parts.append(f"removed={sym.removed}")
+        text = " ".join(parts).rstrip()
+        if sym.name in notes:
+            text += f"  # {notes[sym.name]}"
+        lines.append(text)
+
+    for sym in contract.symbols:
+        if sym.node is None:
+            emit(sym)
+    for node in contract.nodes:
+        lines.append("")
+        lines.append(f"[{node.name}]" + (f" inherits {node.parent}" if node.parent else ""))
+        for sym in contract.symbols:
+            if sym.node == node.name:
+                emit(sym)
+    return "\n".join(lines) + "\n"
+

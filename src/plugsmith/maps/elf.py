@@ -1,6 +1,9 @@
 """ELF version script (``-Wl,--version-script``): one node per contract version node, chained
 to its parent, ``local: *`` in the first so nothing else leaks. lld rejects a script that names
-a symbol the link does not define, so callers pass the contract already filtered per target."""
+a symbol the link does not define, so callers pass the contract already filtered per target.
+Nodes are written parents first (a node may only name a parent defined above it), so each
+export carries its node as ``name@@NODE``; a node left empty on this target is still written, so
+the chain, and what a consumer may require, is the same on every target."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ def render(contract: Contract, *, library: str) -> str:
         _globals(lines, [s.name for s in contract.symbols])
         lines += ["  local:", "    *;", "};"]
         return "\n".join(lines) + "\n"
-    for index, node in enumerate(contract.nodes):
+    for index, node in enumerate(contract.ordered_nodes()):
         names = [s.name for s in contract.symbols if s.node == node.name]
         lines.append(f"{node.name} {{")
         _globals(lines, names)

@@ -1,6 +1,8 @@
-"""Windows module-definition file (.def): ``EXPORTS`` with ``DATA`` for data symbols and
-``@N`` for fixed ordinals. zig takes it as a positional input; the DLL's name comes from -o,
-so LIBRARY only documents it."""
+"""Windows module-definition file (.def): ``EXPORTS`` with ``DATA`` for data symbols, ``@N`` for
+fixed ordinals and ``NONAME`` for ordinal-only exports (lld-link then writes no name for them;
+``inspect`` reports them as ``#N``). zig takes the .def as a positional input; the DLL's name
+comes from -o, so LIBRARY only documents it. PE has no symbol versions: each entry's contract
+node is kept as a comment, for review."""
 
 from __future__ import annotations
 
@@ -14,7 +16,11 @@ def render(contract: Contract, *, library: str) -> str:
         entry = f"    {sym.name}"
         if sym.ordinal is not None:
             entry += f" @{sym.ordinal}"
+            if sym.noname:
+                entry += " NONAME"
         if sym.kind == "data":
             entry += " DATA"
+        if sym.node:
+            entry += f"  ; {sym.node}"
         lines.append(entry)
     return "\n".join(lines) + "\n"

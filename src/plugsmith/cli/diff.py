@@ -1,0 +1,53 @@
+"""``plugsmith diff OLD NEW``: what changed in the exported ABI, with a semver verdict."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from plugsmith.cli.common import rel
+
+NAME = "diff"
+HELP = "compare a released ABI (contract, verify --json report or artifacts) with a new one"
+DESCRIPTION = """Compare OLD (the baseline) with NEW, per target and across formats: symbols added,
+removed, kind changed (function/data), ELF version node changed, Windows ordinal or NONAME changed.
+OLD and NEW are each a symbols file (or its JSON form), a 'plugsmith verify --json' report, or built
+artifacts (files or folders). A contract is expanded over the other side's targets (both contracts:
+the six default targets).
+
+Verdict: removed or changed => major, only added => minor, nothing => patch.
+Exit status is a bit set, as abidiff's: 0 no change, 1 error (unreadable or corrupt input),
+2 usage (bad arguments, malformed contract or JSON), 4 the ABI changed, 8 the change is
+incompatible (so 4 = minor, 12 = major)."""
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("old", type=Path, metavar="OLD", help="the baseline: contract, report or artifacts")
+    p.add_argument("new", type=Path, metavar="NEW", help="the new release: contract, report or artifacts")
+    p.add_argument("--json", action="store_true", help="print the diff as JSON (schemas/diff.schema.json)")
+    p.add_argument("-t", "--target", action="append", default=[], metavar="GLOB",
+                   help="only targets matching GLOB or an OS name (repeatable)")
+    p.add_argument("--old-contract", type=Path, metavar="FILE",
+                   help="the contract OLD's artifacts were built from: pinned ordinals, NONAME names, removed=")
+    p.add_argument("--new-contract", type=Path, metavar="FILE", help="the same for NEW's artifacts")
+    p.add_argument("--ordinals", choices=("pinned", "all", "ignore"), default="pinned",
+                   help="which PE ordinal moves are incompatible: pinned (contract ordinal= or NONAME; "
+                        "default), all, or ignore ordinals")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from plugsmith.abidiff import diff_paths, lines, to_data
+
+    diff = diff_paths(args.old, args.new, display=rel, ordinals=args.ordinals, select=args.target,
+                      old_contract=args.old_contract, new_contract=args.new_contract)
+    if args.json:
+        sys.stdout.write(json.dumps(to_data(diff), indent=2) + "\n")
+    else:
+        for line in lines(diff):
+            print(line)
+        counts = f"{len(diff.changes)} change{'s' if len(diff.changes) != 1 else ''}"
+        print(f"{diff.verdict.upper()}: {counts} from {diff.old} to {diff.new} on {len(diff.targets)} "
+              f"target{'s' if len(diff.targets) != 1 else ''}")
+    return diff.exit_bits

@@ -1,0 +1,51 @@
+"""plugsmith init writes the repository's own example layout, and the result builds and verifies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import REPO, Cli, tree
+
+SHARED = ["build_matrix.yaml", "ci/github-actions.yml", "plugins/greet/greet.c", "plugins/greet/include/greet.h",
+          "plugins/greet/util.c", "plugins/greet/util.h", "symbols/greet.symbols", "toolchains/README.md"]
+
+
+def test_init_greet_reproduces_the_repository_example(tmp_path: Path, cli: Cli) -> None:
+    res = cli("init", str(tmp_path / "p"), "--name", "greet")
+    assert res.code == 0, res.err
+    written = tree(tmp_path / "p")
+    assert written == sorted([*SHARED, ".gitignore", "noxfile.py", "tests/test_greet.py"])
+    for rel in SHARED:
+        assert (tmp_path / "p" / rel).read_text() == (REPO / rel).read_text(), (
+            f"{rel} differs from the template: run scripts/sync-templates")
+
+
+def test_new_project_builds_and_verifies(tmp_path: Path, cli: Cli) -> None:
+    folder = tmp_path / "My Filter"
+    assert cli("init", str(folder)).code == 0
+    assert (folder / "symbols/my_filter.symbols").is_file()
+    res = cli("run", "--json", "-t", "linux-x86_64", "-t", "macos-aarch64", "-t", "windows-x86_64", cwd=folder)
+    assert res.code == 0, res.err
+    report = json.loads(res.out)
+    assert report["ok"] is True
+    assert {t["target"]: t["exported"] for t in report["targets"]} == {
+        target: ["my_filter_add", "my_filter_api_level", "my_filter_banner", "my_filter_scale", "my_filter_version"]
+        for target in ("linux-x86_64", "macos-aarch64", "windows-x86_64")}
+
+
+def test_init_never_overwrites(tmp_path: Path, cli: Cli) -> None:
+    (tmp_path / "build_matrix.yaml").write_text("mine\n")
+    res = cli("init", str(tmp_path), "--name", "x")
+    assert res.code == 2
+    assert res.err.startswith(f"plugsmith: error: {tmp_path}: would overwrite 1 existing file(s): build_matrix.yaml "
+                              "(nothing was written; use --force to overwrite)")
+    assert tree(tmp_path) == ["build_matrix.yaml"]
+    assert (tmp_path / "build_matrix.yaml").read_text() == "mine\n"
+
+
+def test_init_rejects_a_bad_name(tmp_path: Path, cli: Cli) -> None:
+    res = cli("init", str(tmp_path), "--name", "9-lives")
+    assert res.code == 2
+    assert "--name '9-lives': a plugin name is a lower-case C identifier" in res.err
+    assert tree(tmp_path) == []

@@ -106,8 +106,7 @@ def extract(archive: Path, dest: Path, limits: Limits | None = None) -> list[Mem
         raise
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError, ValueError,
             RuntimeError, NotImplementedError, struct.error) as exc:
-        where = f"member {sink.current}: " if sink.current else ""
-        raise _error(archive, None, f"corrupt {kind} archive: {where}{type(exc).__name__}: {exc}") from exc
+        raise _error(archive, sink.current, f"corrupt {kind} archive: {type(exc).__name__}: {exc}") from exc
     except Exception as exc:  # zstandard.ZstdError and friends; never a traceback on user input
         raise _error(archive, None, f"corrupt {kind} archive: {type(exc).__name__}: {exc}") from exc
     return sink.members
@@ -132,14 +131,14 @@ def _safe_name(archive: Path, raw: str) -> str:
     return "/".join(parts)
 
 
-def _link_target(archive: Path, member: str, link: str) -> str:
+def _link_target(archive: Path, member: str, link: str, what: str) -> str:
     """Resolve a link target relative to the member's folder; raise if it leaves the archive root."""
     link = link.replace("\\", "/")
     if link.startswith("/") or _DRIVE.match(link):
-        raise _error(archive, member, f"link to absolute path {link!r} points outside the archive")
+        raise _error(archive, member, f"{what} to absolute path {link!r} points outside the archive")
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(member), link))
     if joined == ".." or joined.startswith("../"):
-        raise _error(archive, member, f"link to {link!r} points outside the archive")
+        raise _error(archive, member, f"{what} to {link!r} points outside the archive")
     return joined
 
 
@@ -213,13 +212,16 @@ def _zip(archive: Path, sink: _Sink) -> None:
         links: list[tuple[str, str]] = []
         for info in infos:
             name = sink.entry(info.filename)
-            mode = info.external_attr >> 16
-            if info.is_dir() or (mode and stat.S_ISDIR(mode)):
+            kind = stat.S_IFMT(info.external_attr >> 16)  # 0: no Unix type recorded (a plain file)
+            if info.is_dir() or kind == stat.S_IFDIR:
                 continue
-            if mode and stat.S_ISLNK(mode):
-                links.append((name, zf.read(info)[:4096].decode("utf-8", "replace")))
+            if kind == stat.S_IFLNK:
+                if info.file_size > 4096:
+                    raise _error(archive, info.filename, "symlink with an over-long target")
+                links.append((name, zf.read(info).decode("utf-8", "replace")))
                 continue
-            if mode and not stat.S_ISREG(mode):
+            if kind not in (0, stat.S_IFREG):
+                mode = info.external_attr >> 16
                 raise _error(archive, info.filename, f"special file (mode {mode:o}) in an archive of plugins")
             sink.declared(info.filename, info.file_size)
             with zf.open(info) as stream:
@@ -231,8 +233,7 @@ def _zip(archive: Path, sink: _Sink) -> None:
 # --------------------------------------------------------------------------- tar
 
 
-def _tar_stream(archive: Path, kind: Kind) -> IO[bytes]:
-    raw = open(archive, "rb")  # noqa: SIM115  (closed by the caller through the wrapper)
+def _decompressed(raw: IO[bytes], kind: Kind) -> IO[bytes]:
     if kind == "tar.gz":
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     if kind == "tar.xz":
@@ -242,7 +243,7 @@ def _tar_stream(archive: Path, kind: Kind) -> IO[bytes]:
     if kind == "tar.zst":
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[no-any-return]
+        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)  # type: ignore[no-any-return]
     return raw
 
 
@@ -272,8 +273,8 @@ class _Counting(io.RawIOBase):
 
 
 def _tar(archive: Path, kind: Kind, sink: _Sink) -> None:
-    inner = _tar_stream(archive, kind)
-    with _Counting(inner, sink) as counted, tarfile.open(fileobj=counted, mode="r|") as tf:  # type: ignore[call-overload]
+    with open(archive, "rb") as raw, _Counting(_decompressed(raw, kind), sink) as counted, \
+            tarfile.open(fileobj=counted, mode="r|") as tf:  # type: ignore[call-overload]
         links: list[tuple[str, str, str]] = []
         for info in _members(tf):
             name = sink.entry(info.name)
@@ -313,11 +314,17 @@ def _hard_target(archive: Path, member: str, link: str) -> str:
 
 
 def _check_link(archive: Path, name: str, link: str, names: set[str], what: str) -> None:
-    target = _link_target(archive, name, link)
+    target = _link_target(archive, name, link, what)
     if target not in names and not any(n.startswith(target + "/") for n in names):
         raise _error(archive, name, f"{what} to {link!r}, which is not a file in the archive")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _error(archive: Path, member: str | None, message: str) -> InputError:
+    """One line, always: control characters in a hostile member name are shown escaped."""
+    if member:
+        member = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", member)
     where = f"{archive}!{member}" if member else str(archive)
     return InputError(" ".join(message.split()), location=Location(where))

@@ -27,6 +27,7 @@ _LIB_NAME = re.compile(
     r"(?:\.so(?:\.[0-9.]+)?|\.dylib|\.dll|\.pyd|\.bundle)?$",
     re.IGNORECASE,
 )
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: File names that promise a shared library; such a file that is not a binary is a finding.
 LIBRARY_LIKE = re.compile(r"\.(?:so(?:\.[0-9]+)*|dylib|dll|pyd|bundle)$", re.IGNORECASE)
 
@@ -37,6 +38,7 @@ class Found:
 
     path: Path
     display: str
+    explicit: bool = False  # named by the user: unreadable is an error, not a finding
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,7 +99,7 @@ class _Gather:
 
     def file(self, path: Path, display: str, *, explicit: bool) -> None:
         if is_binary(path):
-            self.found.append(Found(path=path, display=display))
+            self.found.append(Found(path=path, display=display, explicit=explicit))
         elif archive_kind(path) is not None:
             self.archive(path, display)
         elif explicit:
@@ -111,12 +113,17 @@ class _Gather:
         dest.mkdir(parents=True)
         self.archives.append(display)
         for member in extract(path, dest, self.limits):
-            shown = f"{display}!{member.name}"
+            shown = f"{display}!{_printable(member.name)}"
             if is_binary(member.path):
                 self.found.append(Found(path=member.path, display=shown))
             elif LIBRARY_LIKE.search(member.name):
                 self.problems.append(_not_binary(member.path, shown))
             # archives inside archives are not opened: a release holds binaries, not nested bundles
+
+
+def _printable(name: str) -> str:
+    """A hostile member name with newlines or escapes must not break a one-line finding."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
 
 
 def _not_binary(path: Path, display: str) -> str:
@@ -136,13 +143,16 @@ def parse_target_map(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = ()) -> tuple[list[Identified], list[str]]:
-    """Inspect each binary; a file that does not parse is a problem line naming it, not an exception."""
+    """Inspect each binary. One that does not parse is a problem line naming it (so the rest of a
+    release is still checked and reported), or an ``InputError`` when the user named it."""
     out: list[Identified] = []
     broken: list[str] = []
     for item in found:
         try:
             inspections = inspect_file(item.path)
         except InputError as exc:
+            if item.explicit:
+                raise InputError(f"{item.display}: {exc.message}") from None
             broken.append(f"{item.display}: {exc.message}")
             continue
         for ins in inspections:

@@ -143,6 +143,14 @@ def inspect_file(path: Path) -> tuple[Inspection, ...]:
         raise _input_error(path, f"cannot parse as {name}: {type(exc).__name__}: {exc}") from exc
 
 
+def _text(value: str | bytes) -> str:
+    """A name as text. lief hands back ``bytes`` for names that are not valid UTF-8: keep them,
+    escaped, so they are reported and can never match a contract name by accident."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    return value
+
+
 def _input_error(path: Path, message: str) -> InputError:
     one_line = " ".join(message.split())
     return InputError(one_line, location=Location(file=str(path)))
@@ -296,9 +304,10 @@ def _inspect_elf(path: Path, data: bytes) -> tuple[Inspection, ...]:
         raise _Bad("lief could not parse it")
     _check_elf_consistency(binary, layout)
     entries = list(binary.dynamic_entries)
-    needed = [e.name for e in entries if isinstance(e, lief.ELF.DynamicEntryLibrary)]
-    sonames = [e.name for e in entries if isinstance(e, lief.ELF.DynamicSharedObject)]
-    requirements = [aux.name for req in binary.symbols_version_requirement for aux in req.get_auxiliary_symbols()]
+    needed = [_text(e.name) for e in entries if isinstance(e, lief.ELF.DynamicEntryLibrary)]
+    sonames = [_text(e.name) for e in entries if isinstance(e, lief.ELF.DynamicSharedObject)]
+    requirements = [_text(aux.name) for req in binary.symbols_version_requirement
+                    for aux in req.get_auxiliary_symbols()]
     inspection = Inspection(
         path=path,
         format="elf",
@@ -329,7 +338,7 @@ def _elf_exports(binary: Any) -> Iterator[Export]:
         if not sym.name:
             raise _Bad(f"exported .dynsym entry at value {sym.value:#x} has no name")
         version, default = _elf_version(sym)
-        yield Export(name=sym.name, kind=_STT_KIND.get(info & 0xF, "unknown"), version=version,
+        yield Export(name=_text(sym.name), kind=_STT_KIND.get(info & 0xF, "unknown"), version=version,
                      default_version=default)
 
 
@@ -342,7 +351,7 @@ def _elf_version(sym: Any) -> tuple[str | None, bool]:
         return None, True
     if not symbol_version.has_auxiliary_version:
         raise _Bad(f"symbol {sym.name!r} uses version index {value & _VERSYM_INDEX} that nothing defines")
-    return symbol_version.symbol_version_auxiliary.name, not value & _VERSYM_HIDDEN
+    return _text(symbol_version.symbol_version_auxiliary.name), not value & _VERSYM_HIDDEN
 
 
 # --------------------------------------------------------------------------- Mach-O
@@ -631,14 +640,14 @@ def _macho_inspection(lief: Any, path: Path, binary: Any, layout: _Slice, trie: 
                       slice_index: int | None) -> Inspection:
     dylibs = [c for c in binary.commands if isinstance(c, lief.MachO.DylibCommand)]
     id_type = lief.MachO.LoadCommand.TYPE.ID_DYLIB
-    own_ids = [c.name for c in dylibs if c.command == id_type]
+    own_ids = [_text(c.name) for c in dylibs if c.command == id_type]
     return Inspection(
         path=path,
         format="macho",
         arch=_CPU_ARCH.get(layout.cputype, f"cpu-{layout.cputype:#x}"),
         os="macos",
         exports=tuple(_macho_export(entry, layout) for entry in trie),
-        imports=tuple(c.name for c in dylibs if c.command != id_type),
+        imports=tuple(_text(c.name) for c in dylibs if c.command != id_type),
         soname=own_ids[0] if own_ids else None,
         slice_index=slice_index,
         min_os=_macho_min_os(binary),
@@ -656,7 +665,8 @@ def _macho_min_os(binary: Any) -> str | None:
 def _macho_export(entry: _TrieExport, layout: _Slice) -> Export:
     if not entry.name:
         raise _Bad("the export trie holds an entry with an empty name")
-    name = entry.name[1:] if entry.name.startswith("_") else entry.name
+    raw = _text(entry.name)
+    name = raw[1:] if raw.startswith("_") else raw
     return Export(name=name, kind=_macho_kind(entry, layout))
 
 
@@ -820,7 +830,7 @@ def _inspect_pe(path: Path, data: bytes) -> tuple[Inspection, ...]:
         arch=_PE_ARCH.get(layout.machine, f"pe-machine-{layout.machine:#x}"),
         os="windows",
         exports=table.exports,
-        imports=tuple(i.name for i in binary.imports),
+        imports=tuple(_text(i.name) for i in binary.imports),
         soname=table.dll_name,
     )
     return (inspection,)

@@ -444,3 +444,16 @@ def test_objects_and_executable_match_llvm(plugin_artifacts: dict[str, Path], ll
     executable = plugin_artifacts["macos-aarch64-executable"]
     names = {e.name for e in _macho_from_llvm(llvm, executable, "aarch64")}
     assert _only(executable).export_names == names == {"main", "_mh_execute_header", "__dso_handle"}
+
+
+def test_non_utf8_export_name_is_escaped_text(plugin_artifacts: dict[str, Path], tmp_path: Path) -> None:
+    """lief returns bytes for a name that is not UTF-8; inspect must still give text, escaped."""
+    data = bytearray(plugin_artifacts["linux-x86_64"].read_bytes())
+    at = data.index(b"plugin_init\x00")
+    data[at + 3] = 0xFF
+    broken = tmp_path / "libplugin.so"
+    broken.write_bytes(bytes(data))
+    (ins,) = inspect_file(broken)
+    names = sorted(e.name for e in ins.exports)
+    assert "plu\\xffin_init" in names
+    assert all(isinstance(n, str) for n in names)

@@ -1,0 +1,55 @@
+"""``plugsmith checksums``: SHA256SUMS and a provenance manifest, or check artifacts against one."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from plugsmith.cli.common import project_options
+from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED
+
+NAME = "checksums"
+HELP = "write SHA256SUMS and a provenance manifest, or --check artifacts against them"
+DESCRIPTION = """Hash every binary in the ARTIFACTs (files, folders, archives; without ARTIFACTs: the
+project's dist/). Prints SHA256SUMS on stdout unless -o is given. --manifest also writes the
+provenance manifest (target, size, sha256, exported count per artifact, contract hash, zig
+version, flags). --check FILE (a SHA256SUMS or a manifest) proves nothing changed: exit 1 on
+any changed, missing or new artifact."""
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    project_options(p)
+    p.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT", help="binaries, folders or archives")
+    p.add_argument("--contract", type=Path, metavar="FILE", help="the symbols file (hashed into the manifest)")
+    p.add_argument("--target-map", action="append", default=[], metavar="GLOB=TARGET",
+                   help="as for 'plugsmith verify'")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write SHA256SUMS here (default: stdout)")
+    p.add_argument("--manifest", type=Path, metavar="FILE", help="write the provenance manifest (JSON) here")
+    p.add_argument("--check", type=Path, metavar="FILE", help="compare with a SHA256SUMS or manifest file")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from plugsmith import provenance
+    from plugsmith.cli.verify import check_set, gather_set, write_provenance
+
+    args.no_policy = True
+    args.expect = []
+    with tempfile.TemporaryDirectory(prefix="plugsmith-checksums-") as work:
+        found = gather_set(args, Path(work))
+        entries = provenance.entries(found.files)
+        if args.check:
+            differences = provenance.compare(provenance.load_expected(args.check), entries)
+            for line in differences:
+                print(line)
+            print(f"{'FAILED' if differences else 'OK'}: {len(entries)} artifact{'s' if len(entries) != 1 else ''} "
+                  f"checked against {args.check}" + (f", {len(differences)} differ" if differences else
+                                                      ", all unchanged"))
+            return EXIT_VERIFY_FAILED if differences else EXIT_OK
+        if args.output is None:
+            sys.stdout.write(provenance.sha256sums(entries))
+        if args.output or args.manifest:
+            verdict = check_set(args, found) if args.manifest else None
+            write_provenance(args.output, args.manifest, verdict, found)
+    return EXIT_OK

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import Cli
 
 CMAKE_PROJECT = """cmake_minimum_required(VERSION 3.20)

@@ -8,6 +8,18 @@ import tempfile
 from pathlib import Path
 
 
+def read_user_text(path: Path, name: str, what: str = "file") -> str:
+    """Read a file the user named; a missing or unreadable one is a ConfigError naming it."""
+    from plugsmith.errors import ConfigError, Location
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{what} not found", location=Location(name)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what}: {exc}", location=Location(name)) from None
+
+
 def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from plugsmith._fs import read_user_text
 from plugsmith.errors import ConfigError, Location
 
 PathKey = tuple[str | int, ...]
@@ -46,13 +47,7 @@ def dotted(path: PathKey) -> str:
 
 def load(path: Path, display: str | None = None) -> Located:
     name = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", location=Location(name)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", location=Location(name)) from None
-    return loads(text, name)
+    return loads(read_user_text(path, name), name)
 
 
 def loads(text: str, name: str) -> Located:

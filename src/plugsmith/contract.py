@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from plugsmith._fs import read_user_text
 from plugsmith.errors import ConfigError, Location, PlugsmithError
 from plugsmith.platforms import ARCH_SYNONYMS, ARCHES, OSES
 
@@ -134,13 +135,7 @@ class Contract:
 
 def load(path: Path, display: str | None = None) -> Contract:
     name = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("symbols file not found", location=Location(name)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read symbols file: {exc}", location=Location(name)) from None
-    return parse(text, name)
+    return parse(read_user_text(path, name, "symbols file"), name)
 
 
 def parse(text: str, name: str) -> Contract:

@@ -112,9 +112,12 @@ def findings(verdict: Verdict, *, limit: int | None = None) -> list[str]:
 def verdict_line(verdict: Verdict) -> str:
     n = len(verdict.targets)
     if verdict.ok:
-        checked = "match their contract and each other" if any(t.checked_against_contract for t in verdict.targets) \
-            else "export the same symbols"
-        return f"OK: {n} artifact{'s' if n != 1 else ''} {checked}"
+        one = n == 1
+        if any(t.checked_against_contract for t in verdict.targets):
+            checked = "matches its contract" if one else "match their contract and each other"
+        else:
+            checked = "exports its symbols" if one else "export the same symbols"
+        return f"OK: {n} artifact{'' if one else 's'} {checked}"
     bad = sum(1 for t in verdict.targets if not t.ok and (t.leaked or t.missing or t.kind_mismatches
                                                         or t.version_mismatches or t.ordinal_mismatches
                                                         or t.problems))

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugsmith.contract import Contract
-from plugsmith.errors import ConfigError
+from plugsmith.errors import ConfigError, PlugsmithError
 from plugsmith.matrix import Matrix, Plugin, Target
-from plugsmith.platforms import FORMAT_OF_OS, FORMATS, Format, zig_triple
+from plugsmith.platforms import FORMAT_OF_OS, FORMATS, FlagKind, Format, flag_rule, zig_triple
 
 #: Flags plugsmith starts from when a project says nothing: optimised (without -O zig builds
 #: Debug and links the UBSan runtime into the plugin) and stripped (needed for reproducible bytes).
@@ -99,12 +99,15 @@ def resolve(
     env_c = _env_flags(env, "PLUGSMITH_CFLAGS")
     env_l = _env_flags(env, "PLUGSMITH_LDFLAGS")
     jobs = []
+    problems: dict[tuple[str, str, str, str], list[str]] = {}
     for target in targets:
         fmt = FORMAT_OF_OS[target.os]
         row = FORMATS[fmt]
         for plugin in chosen:
             cflags = _layer(matrix, plugin, target, "cflags", PACKAGED_CFLAGS, env_c, extra_cflags)
             ldflags = _layer(matrix, plugin, target, "ldflags", PACKAGED_LDFLAGS, env_l, extra_ldflags)
+            cflags = _apply_flag_rules(cflags, "cflags", fmt, target, problems)
+            ldflags = _apply_flag_rules(ldflags, "ldflags", fmt, target, problems)
             jobs.append(Job(
                 plugin=plugin,
                 target=target,
@@ -119,7 +122,27 @@ def resolve(
                 import_library=row.import_library.format(name=plugin.name) if row.import_library else None,
                 map_name=row.map_file.format(name=plugin.name),
             ))
+    if problems:
+        errors = tuple(
+            PlugsmithError(f"{origin}: {kind[:-1]} '{value}' cannot apply to target{'s' if len(names) > 1 else ''} "
+                           f"{', '.join(dict.fromkeys(names))}: {reason}")
+            for (origin, kind, value, reason), names in problems.items())
+        raise ConfigError(errors[0].message, errors=errors)
     return Plan(matrix=matrix, jobs=tuple(jobs))
+
+
+def _apply_flag_rules(flags: tuple[Flag, ...], kind: FlagKind, fmt: Format, target: Target,
+                      problems: dict[tuple[str, str, str, str], list[str]]) -> tuple[Flag, ...]:
+    """Drop flags zig ignores anyway; collect one error per flag that cannot apply to ``target``
+    (``platforms.FLAG_RULES``)."""
+    kept = []
+    for flag in flags:
+        rule = flag_rule(flag.value, kind, fmt)
+        if rule is None:
+            kept.append(flag)
+        elif rule.action == "reject":
+            problems.setdefault((flag.origin, kind, flag.value, rule.reason), []).append(target.name)
+    return tuple(kept)
 
 
 def _selects(pattern: str, target: Target) -> bool:

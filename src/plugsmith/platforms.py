@@ -5,6 +5,7 @@ Nothing else in plugsmith branches on an OS name: it looks the answer up here.
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,7 +26,11 @@ class ArchRow:
 
 
 #: Every OS x arch combination plugsmith knows how to build. Rows marked default make the
-#: default matrix. Evidence: ziglang 0.17.1 builds each of these here (see tests/integration).
+#: default matrix. Evidence: ziglang 0.17.1 builds each of these here and lief reads the result
+#: back (the six defaults in tests/integration; glibc-pinned x86_64, musl, riscv64, arm as armv7
+#: hard-float (``arm-linux-gnueabihf``, EF_ARM_ABI_FLOAT_HARD set), 32-bit Windows (undecorated
+#: exports from cdecl and stdcall functions) and macOS with a chosen minimum in
+#: tests/build/test_targets.py).
 ARCHES: tuple[ArchRow, ...] = (
     ArchRow(os="linux", arch="x86_64", zig_arch="x86_64", abi="gnu", musl_abi="musl", default=True),
     ArchRow(os="linux", arch="aarch64", zig_arch="aarch64", abi="gnu", musl_abi="musl", default=True),
@@ -122,12 +127,25 @@ def zig_triple(os: str, arch: str, *, libc: str | None, glibc: str | None, min_o
 #:   marking non-contract symbols private-extern in each object (build.pext); -install_name
 #:   defaults to the -o path otherwise.
 #: - pe: the .def must be a positional input (-Wl,/def: is rejected); the DLL name comes from
-#:   -o; --out-implib names the import library.
+#:   -o; --out-implib names the import library; /Brepro writes a content hash instead of the
+#:   link time into the COFF TimeDateStamp (without it two builds differ in 4 bytes; zig rejects
+#:   the mingw spelling --no-insert-timestamp as "unsupported linker arg").
 LINK_FLAGS: dict[Format, tuple[str, ...]] = {
     "elf": ("-Wl,--version-script={map}", "-Wl,-soname,{library}", "-Wl,-z,defs"),
     "macho": ("-Wl,-install_name,@rpath/{library}",),
-    "pe": ("{map}", "-Wl,--out-implib,{import_library}"),
+    "pe": ("{map}", "-Wl,--out-implib,{import_library}", "-Wl,/Brepro"),
 }
+
+#: Compile flags for reproducible bytes, all formats: paths under the project folder are
+#: written relative to it (``__FILE__``, debug info before -s strips it), so two checkouts in
+#: different folders produce identical objects. ``{root}`` is the project folder.
+REPRODUCIBLE_COMPILE_FLAGS: tuple[str, ...] = ("-ffile-prefix-map={root}=.",)
+
+#: Formats where a C++ plugin gets plugsmith's own operator new/delete (build/cxx.py), because
+#: the linker would otherwise export libc++'s default-visibility copies. ELF (version script
+#: ``local: *``) and PE (.def) hide them already: measured with ziglang 0.17.1, tested in
+#: tests/build/test_cxx.py on one target per format.
+CXX_OWN_NEW_DELETE: frozenset[Format] = frozenset({"macho"})
 
 #: Compile flags plugsmith always passes per format (position-independent code where it matters).
 COMPILE_FLAGS: dict[Format, tuple[str, ...]] = {
@@ -135,3 +153,79 @@ COMPILE_FLAGS: dict[Format, tuple[str, ...]] = {
     "macho": ("-fPIC",),
     "pe": (),
 }
+
+
+# -- flags users write ------------------------------------------------------------------------
+
+FlagKind = Literal["cflags", "ldflags"]
+ALL_FORMATS: tuple[Format, ...] = ("elf", "macho", "pe")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlagRule:
+    """What plugsmith does with a flag a user wrote, where zig would reject it, silently ignore
+    it, or it would undo what plugsmith guarantees. ``drop`` removes it (zig's output is
+    byte-identical without it); ``reject`` fails at plan time naming the flag, where it came
+    from and the target, instead of an "unsupported linker arg" deep in a log."""
+
+    patterns: tuple[str, ...]  # fnmatch globs on the flag as written
+    kinds: tuple[FlagKind, ...]
+    formats: tuple[Format, ...]
+    action: Literal["drop", "reject"]
+    reason: str
+    evidence: str  # what ziglang 0.17.1 does with it (tests/build/test_flag_rules.py checks it)
+
+    def matches(self, flag: str, kind: FlagKind, fmt: Format) -> bool:
+        return (kind in self.kinds and fmt in self.formats
+                and any(fnmatch.fnmatchcase(flag, p) for p in self.patterns))
+
+
+FLAG_RULES: tuple[FlagRule, ...] = (
+    FlagRule(patterns=("-Wl,--exclude-libs*",), kinds=("ldflags",), formats=ALL_FORMATS, action="reject",
+             reason="zig does not support it; plugsmith's export map already keeps static-library symbols out",
+             evidence="zig exits 1: 'error: unsupported linker arg: --exclude-libs'"),
+    FlagRule(patterns=("-Wl,--version-script*", "-Wl,-exported_symbols_list*", "-Wl,-exported_symbol,*",
+                       "-Wl,--export-all-symbols", "-Wl,--export-dynamic", "-rdynamic", "-Wl,-E", "*.def",
+                       "-Wl,/def:*", "-Wl,-unexported_symbol*"),
+             kinds=("ldflags",), formats=ALL_FORMATS, action="reject",
+             reason="plugsmith writes every target's export map from the contract; list symbols in the "
+                    "symbols file instead",
+             evidence="zig ignores -exported_symbols_list on Mach-O (ziglang/zig#24662); a second version "
+                      "script or .def would replace or widen the contract's"),
+    FlagRule(patterns=("-Wl,-soname*", "-Wl,-h,*", "-Wl,-install_name*", "-install_name"), kinds=("ldflags",),
+             formats=ALL_FORMATS, action="reject",
+             reason="plugsmith fixes the soname / install name (reproducible bytes, verified by inspect)",
+             evidence="the last -soname wins in lld, so a user one would silently change DT_SONAME"),
+    FlagRule(patterns=("-Wl,--no-undefined", "-Wl,-z,defs", "-Wl,-O*", "-static-libgcc"), kinds=("ldflags",),
+             formats=("elf",), action="drop",
+             reason="already in effect: plugsmith links with -z defs; zig links its runtime statically and "
+                    "ignores linker -O levels",
+             evidence="the .so is byte-identical with and without it (-Wl,-O1 also warns 'ignoring "
+                      "deprecated linker optimization setting')"),
+    FlagRule(patterns=("-Wl,-rpath*", "-Wl,-R*"), kinds=("ldflags",), formats=("pe",), action="reject",
+             reason="Windows has no rpath (a DLL's dependencies are found next to it or on PATH)",
+             evidence="zig accepts it and ignores it: the DLL is the same without it"),
+    FlagRule(patterns=("-ldl", "-lrt", "-lutil"), kinds=("ldflags",), formats=("pe",), action="reject",
+             reason="a POSIX library that does not exist on Windows; put it in an override for linux/macos only",
+             evidence="zig exits 1: 'unable to find dynamic system library \"dl\"'"),
+    FlagRule(patterns=("-march=native", "-mcpu=native", "-mtune=native"), kinds=("cflags",), formats=ALL_FORMATS,
+             action="reject",
+             reason="'native' means the build machine's CPU, not the target's; name a CPU model or drop it",
+             evidence="with zig cc -target, native resolves to the host CPU, so the artifact may not run on "
+                      "the target"),
+    FlagRule(patterns=("-mmacosx-version-min=*", "-mmacos-version-min=*"), kinds=("cflags", "ldflags"),
+             formats=ALL_FORMATS, action="reject",
+             reason="set the macOS minimum with the target's min_os (it becomes part of the zig triple)",
+             evidence="zig takes the minimum from the triple; a second one conflicts with it"),
+    FlagRule(patterns=("-Wl,--subsystem*",), kinds=("ldflags",), formats=("elf", "macho"), action="reject",
+             reason="a Windows-only flag; put it in an override that selects windows",
+             evidence="zig accepts it for ELF and Mach-O and ignores it"),
+)
+
+
+def flag_rule(flag: str, kind: FlagKind, fmt: Format) -> FlagRule | None:
+    """The rule for ``flag`` on a target of format ``fmt``, or None when it passes through."""
+    for rule in FLAG_RULES:
+        if rule.matches(flag, kind, fmt):
+            return rule
+    return None

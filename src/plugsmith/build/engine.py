@@ -1,26 +1,50 @@
-"""Compile each source to an object, hide non-contract symbols where the format needs it, link,
-and move the finished artifact into ``dist/<target>/``. A failed job leaves nothing in dist."""
+"""Compile each source to its own object, link each plugin per target, and move finished
+artifacts into ``dist/<target>/``: a parallel, incremental, interruptible build.
+
+Per job (one plugin x one target) the work folder ``BUILD_DIR/<target>/<plugin>/`` holds:
+
+- ``obj/<stem>-<tag>.o`` and ``.o.json``: one object per source and the record of what it was
+  made from (:mod:`plugsmith.build.fingerprint`);
+- ``hidden/`` (Mach-O): copies of the objects with non-contract symbols private-extern;
+- ``<name>.map|.exp|.def``: the export map; ``link.json``: the link's record;
+- ``build.log``: every command this job last ran, with its output.
+
+Scratch files get unique names (``.NAME.<hex>.tmp``, ``link-<hex>/``) and reach their final
+name by ``os.replace``; the artifact lands last, its record after it. So an interrupted or
+killed build leaves ``dist/`` with complete artifacts only, and the next build redoes exactly
+what was not recorded. A second build with nothing changed starts no zig at all.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
+import os
 import re
 import shutil
+import signal
 import threading
 import uuid
-from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from plugsmith import _fs
-from plugsmith.build import pext, zig
+from plugsmith.build import cxx, fingerprint, lock, pext, scheduler, zig
 from plugsmith.errors import BuildError
 from plugsmith.maps import render
 from plugsmith.plan import Job, Plan
-from plugsmith.platforms import COMPILE_FLAGS, LINK_FLAGS
+from plugsmith.platforms import COMPILE_FLAGS, CXX_OWN_NEW_DELETE, LINK_FLAGS, REPRODUCIBLE_COMPILE_FLAGS
 
-Event = Callable[[str, Job, str], None]  # (kind, job, message): kind is start | done | failed | command
+#: ``(kind, job, message)``. Kinds: ``start`` (the job's first zig process is about to run),
+#: ``step`` (message: what runs next, e.g. ``compile greet.c``), ``command`` (message: the zig
+#: command line, copy-pasteable), ``done`` (message ``up to date`` when nothing had to run),
+#: ``failed`` (message: the one-line error). Consumers ignore kinds they do not know.
+Event = Callable[[str, Job, str], None]
+
+LOG_NAME = "build.log"
+LINK_RECORD = "link.json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,7 +56,11 @@ class JobResult:
     map_path: Path | None = None
     message: str = ""
     command: str = ""
-    log: str = ""
+    log: str = ""  # the failing command's own output
+    log_path: Path | None = None  # the job's build.log
+    up_to_date: bool = False  # nothing ran: every output was already current
+    commands: int = 0  # zig processes this job ran
+    not_started: bool = False  # the build stopped (first failure, no --keep-going) before this job ran
 
 
 @dataclass(slots=True, kw_only=True)
@@ -46,6 +74,10 @@ class BuildResult:
     @property
     def failures(self) -> list[JobResult]:
         return [r for r in self.results if not r.ok]
+
+    @property
+    def commands(self) -> int:
+        return sum(r.commands for r in self.results)
 
 
 #: zig/lld messages that have a clearer meaning in plugsmith's terms, tested per format.
@@ -70,95 +102,393 @@ def explain(output: str) -> str:
     return ""
 
 
+# -- the public entry point ------------------------------------------------------------------------
+
 def build(plan: Plan, *, jobs: int = 2, cache: Path | None = None, on_event: Event | None = None,
-          keep_going: bool = False) -> BuildResult:
-    """Run every job of the plan; return per-job results (never raises for a failed compile)."""
+          keep_going: bool = False, force: bool = False, on_message: Callable[[str], None] | None = None,
+          lock_timeout: float | None = None) -> BuildResult:
+    """Build every job of the plan with up to ``jobs`` zig processes at once.
+
+    Never raises for a failed compile or link (see ``BuildResult.failures``). ``force`` ignores
+    the records and rebuilds everything. Raises ``KeyboardInterrupt`` after stopping every zig
+    process on Ctrl-C or SIGTERM, leaving no partial artifact; ``BuildError`` when the project's
+    build lock is held longer than ``lock_timeout`` seconds (None: wait, telling ``on_message``).
+    """
     cache = cache or plan.matrix.zig_cache or zig.default_cache()
     zig.zig_argv()  # fail early and clearly when zig is missing
-    notify = on_event or (lambda kind, job, msg: None)
-    result = BuildResult()
-    stop = threading.Event()
-
-    def work(job: Job) -> JobResult:
-        if stop.is_set():
-            return JobResult(job=job, ok=False, message="not started: an earlier job failed (use --keep-going)")
-        notify("start", job, "")
-        res = _build_job(job, cache, notify)
-        notify("done" if res.ok else "failed", job, res.message)
-        if not res.ok and not keep_going:
-            stop.set()
-        return res
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures: list[Future[JobResult]] = [pool.submit(work, job) for job in plan.jobs]
-        wait(futures, return_when=FIRST_EXCEPTION)
-        for future in futures:
-            result.results.append(future.result())
-    return result
+    notify: Event = on_event or (lambda kind, job, msg: None)
+    with lock.hold(plan.matrix.build_dir, timeout=lock_timeout, on_wait=on_message) as held, _sigterm_interrupts():
+        runner = zig.Runner(cache, keep_fds=(held.fd,))
+        states = [_JobState(job=job, notify=notify) for job in plan.jobs]
+        tasks: list[scheduler.Task] = []
+        for state in states:
+            tasks += _tasks(state, plan, runner, force=force)
+        scheduler.run(tasks, workers=jobs, keep_going=keep_going, on_interrupt=runner.stop_all)
+        return BuildResult(results=[state.result() for state in states])
 
 
-def _build_job(job: Job, cache: Path, notify: Event) -> JobResult:
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops the build like Ctrl-C (only the main thread can install handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# -- per-job state -----------------------------------------------------------------------------
+
+@dataclass(slots=True, kw_only=True)
+class _JobState:
+    job: Job
+    notify: Event
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    started: bool = False
+    finished: bool = False
+    failure: JobResult | None = None
+    success: JobResult | None = None
+    commands: int = 0
+    log: list[str] = field(default_factory=list)
+
+    def begin(self, step: str) -> None:
+        with self.lock:
+            first = not self.started
+            self.started = True
+        if first:
+            self.notify("start", self.job, "")
+        self.notify("step", self.job, step)
+
+    def ran(self, res: zig.Result) -> None:
+        command = zig.display(res.argv)
+        with self.lock:
+            self.commands += 1
+            self.log.append(f"$ {command}\n{res.output.rstrip()}\n[exit {res.returncode}]\n")
+        self.notify("command", self.job, command)
+
+    def fail(self, what: str, res: zig.Result | None = None, *, hint: str = "") -> bool:
+        output = res.output.strip() if res else ""
+        hint = hint or explain(output)
+        if res is not None and res.returncode in (139, -11) and not output:
+            hint = ("zig crashed (segmentation fault) with no output; zig 0.17 does this when linking a macOS "
+                    "dylib that exports nothing at -O1 or above: check the contract lists at least one symbol "
+                    "for this target")
+        exit_note = f" (zig exit {res.returncode})" if res is not None else ""
+        message = f"{self.job.id}: {what}" + (f": {hint}" if hint else exit_note)
+        with self.lock:
+            first = self.failure is None
+            if first:
+                self.failure = JobResult(job=self.job, ok=False, message=message,
+                                         command=zig.display(res.argv) if res else "", log=output,
+                                         log_path=self.job.work_dir / LOG_NAME)
+        if first:
+            self.write_log()
+            self.notify("failed", self.job, message)
+        return False
+
+    def succeed(self, result: JobResult, *, up_to_date: bool) -> bool:
+        self.success = replace(result, up_to_date=up_to_date)
+        if not up_to_date:
+            self.write_log()
+        self.notify("done", self.job, "up to date" if up_to_date else "")
+        return True
+
+    def write_log(self) -> None:
+        with self.lock:
+            text = "".join(self.log)
+        if text:
+            with contextlib.suppress(OSError):
+                _fs.write_text(self.job.work_dir / LOG_NAME, text)
+
+    def result(self) -> JobResult:
+        if self.failure is not None:
+            return _with(self.failure, commands=self.commands)
+        if self.success is not None:
+            return _with(self.success, commands=self.commands)
+        return JobResult(job=self.job, ok=False, commands=self.commands, not_started=True,
+                         message=f"{self.job.id}: not built: the build stopped after another job failed "
+                                 "(use --keep-going to build the rest)")
+
+
+def _with(result: JobResult, *, commands: int) -> JobResult:
+    return replace(result, commands=commands)
+
+
+# -- the job's steps ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Prepared:
+    map_path: Path
+    #: Extra ``-I`` folders for this job's compiles, searched before the plugin's own. Files the
+    #: engine generates for a job (e.g. a header derived from the contract) go into the work dir
+    #: in :func:`_prepare` and their folder is listed here; the compiler's depfile then records
+    #: them like any header, so a change to one recompiles exactly the sources that include it.
+    include_dirs: tuple[Path, ...] = ()
+    #: Sources plugsmith generates and compiles with fixed flags, e.g. a C++ plugin's own
+    #: operator new/delete on Mach-O (build/cxx.py).
+    generated_sources: tuple[Path, ...] = ()
+
+
+def _prepare(job: Job) -> _Prepared:
+    """Create the job's work dir, clear scratch a killed build left, write the export map."""
     work = job.work_dir
-    obj_dir = work / "obj"
-    obj_dir.mkdir(parents=True, exist_ok=True)
+    (work / "obj").mkdir(parents=True, exist_ok=True)
+    for folder in (work, work / "obj", work / "hidden", work / "gen"):
+        _sweep(folder)
+    _sweep(job.out_dir, folders=False)  # dist/: only our own .NAME.<hex>.tmp files
     map_path = work / job.map_name
-    _fs.write_text(map_path, render(job.format, job.contract, library=job.library))
+    _write_if_changed(map_path, render(job.format, job.contract, library=job.library))
+    generated: list[Path] = []
+    if job.plugin.language == "c++" and job.format in CXX_OWN_NEW_DELETE:
+        shim = work / "gen" / cxx.NAME
+        _write_if_changed(shim, cxx.SOURCE)
+        generated.append(shim)
+    return _Prepared(map_path=map_path, include_dirs=_generated_include_dirs(job),
+                     generated_sources=tuple(generated))
 
+
+def _generated_include_dirs(job: Job) -> tuple[Path, ...]:
+    """Headers plugsmith generates for this job: write each with ``_write_if_changed`` under
+    ``job.work_dir / "include"`` and return that folder; it is searched before the plugin's own
+    ``include_dirs``. The compiler's depfile records a generated header like any other, so a
+    change to it recompiles exactly the sources that include it (and an unchanged rewrite,
+    same bytes, recompiles nothing). None yet."""
+    return ()
+
+
+def _sweep(folder: Path, *, folders: bool = True) -> None:
+    """Remove scratch entries of earlier, killed builds (the project lock is held: none is live)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if folders and entry.name.startswith("link-") and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    data = text.encode("utf-8")
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    _fs.write_bytes(path, data)
+
+
+def _driver(job: Job) -> str:
+    return "c++" if job.plugin.language == "c++" else "cc"
+
+
+def _object_name(source: Path, root: Path) -> str:
+    """``<stem>-<tag>.o``, the tag from the path relative to the project, so two sources with one
+    name do not collide and the name is the same in every checkout folder."""
+    try:
+        relative = source.relative_to(root).as_posix()
+    except ValueError:
+        relative = source.as_posix()
+    return f"{source.stem}-{hashlib.sha256(relative.encode()).hexdigest()[:8]}.o"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Step:
+    """One compile or link: its command (with ``{placeholders}`` for scratch names), the digest of
+    everything about it that is not a file, and where its record lives."""
+
+    args: tuple[str, ...]
+    key: str
+    record_path: Path
+
+    def fresh(self) -> bool:
+        record = fingerprint.load(self.record_path)
+        return record is not None and record.fresh(self.key)
+
+
+def _tasks(state: _JobState, plan: Plan, runner: zig.Runner, *, force: bool) -> list[scheduler.Task]:
+    """The job's steps that must run. Up-to-date steps are found here, on the calling thread, so a
+    no-op build hands nothing to the worker pool; a job with nothing to do reports ``done`` now."""
+    job = state.job
+    root = plan.matrix.root
+    prepared = _prepare(job)
     objects: list[Path] = []
-    cflags = [f.value for f in job.cflags]
-    lang = ["-x", "c++"] if job.plugin.language == "c++" else []
-    for source in job.plugin.sources:
-        tag = hashlib.sha256(str(source).encode()).hexdigest()[:8]
-        obj = obj_dir / f"{source.stem}-{tag}.o"
-        args = ["c++" if job.plugin.language == "c++" else "cc", "-target", job.triple, *COMPILE_FLAGS[job.format],
-                *cflags, *[f"-I{d}" for d in job.plugin.include_dirs], *[f"-D{d}" for d in job.plugin.defines],
-                *lang, "-c", str(source), "-o", str(obj)]
-        res = zig.run(args, cache=cache)
-        notify("command", job, zig.display(res.argv))
-        if res.returncode != 0:
-            obj.unlink(missing_ok=True)
-            return _failed(job, f"compiling {source.name} failed", res)
+    tasks: list[scheduler.Task] = []
+    sources = [(s, False) for s in job.plugin.sources] + [(s, True) for s in prepared.generated_sources]
+    for index, (source, generated) in enumerate(sources):
+        obj = job.work_dir / "obj" / _object_name(source, root)
         objects.append(obj)
+        step = _compile_step(job, root, prepared, source, obj, generated=generated)
+        if not force and step.fresh():
+            continue
+        tasks.append(scheduler.Task(
+            id=f"{job.id}:compile:{index}", priority=1,
+            run=_bind(_compile, state, runner, root, source, obj, step),
+        ))
+    link = _link_step(job, prepared, tuple(objects))
+    if not tasks and not force and link.fresh():
+        state.succeed(_link_result(job, prepared), up_to_date=True)
+        return []
+    tasks.append(scheduler.Task(
+        id=f"{job.id}:link", priority=0, deps=tuple(t.id for t in tasks),
+        run=_bind(_link, state, runner, prepared, tuple(objects), link, force),
+    ))
+    return tasks
 
+
+def _bind(fn: Callable[..., bool], *args: object) -> Callable[[], bool]:
+    def call() -> bool:
+        return fn(*args)
+    return call
+
+
+def _compile_step(job: Job, root: Path, prepared: _Prepared, source: Path, obj: Path, *, generated: bool) -> _Step:
+    lang = ["-x", "c++"] if job.plugin.language == "c++" else []
+    prefix_map = [flag.format(root=root) for flag in REPRODUCIBLE_COMPILE_FLAGS]
+    includes = [*prepared.include_dirs, *job.plugin.include_dirs]
+    if generated:  # plugsmith's own source: fixed flags, nothing of the user's
+        flags = [*COMPILE_FLAGS[job.format], *cxx.FLAGS, *prefix_map]
+    else:
+        flags = [*COMPILE_FLAGS[job.format], *(f.value for f in job.cflags), *(f"-I{d}" for d in includes),
+                 *(f"-D{d}" for d in job.plugin.defines), *prefix_map, *lang]
+    args = (_driver(job), "-target", job.triple, *flags, "-MD", "-MF", "{dep}", "-c", str(source), "-o", "{obj}")
+    return _Step(args=args, key=fingerprint.digest(["compile", zig.identity(), job.triple, *args]),
+                 record_path=obj.with_name(obj.name + ".json"))
+
+
+def _compile(state: _JobState, runner: zig.Runner, root: Path, source: Path, obj: Path, step: _Step) -> bool:
+    state.begin(f"compile {source.name}")
+    scratch = uuid.uuid4().hex[:12]
+    obj_tmp = obj.with_name(f".{obj.name}.{scratch}.tmp")
+    dep_tmp = obj.with_name(f".{obj.stem}.d.{scratch}.tmp")
+    fingerprint.forget(step.record_path)
+    try:
+        fill = {"{dep}": str(dep_tmp), "{obj}": str(obj_tmp)}
+        try:
+            res = runner.run([fill.get(a, a) for a in step.args], cwd=root)
+        except zig.Cancelled:
+            return False
+        state.ran(res)
+        if res.returncode != 0 or not obj_tmp.is_file():
+            return state.fail(f"compiling {source.name} failed", res)
+        try:
+            deps = fingerprint.parse_depfile(dep_tmp.read_text(encoding="utf-8", errors="replace"), root)
+        except OSError:
+            deps = []
+        os.replace(obj_tmp, obj)
+        fingerprint.save(step.record_path, step.key, [source, *deps], [obj])
+        return True
+    finally:
+        for tmp in (obj_tmp, dep_tmp):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _link_inputs(job: Job, objects: tuple[Path, ...]) -> list[Path]:
+    """What zig links: the objects, or on Mach-O their copies with non-contract symbols hidden."""
+    if job.format == "macho":
+        return [job.work_dir / "hidden" / obj.name for obj in objects]
+    return list(objects)
+
+
+def _link_step(job: Job, prepared: _Prepared, objects: tuple[Path, ...]) -> _Step:
+    keep = sorted(s.name for s in job.contract.symbols)
+    implib_name = job.import_library
+    fill = {"map": str(prepared.map_path), "library": job.library,
+            "import_library": "{implib}" if implib_name else ""}
+    link_flags = [flag.format(**fill) for flag in LINK_FLAGS[job.format]]
+    args = (_driver(job), "-target", job.triple, "-shared", *(f.value for f in job.ldflags), "-o", "{out}",
+            *map(str, _link_inputs(job, objects)), *link_flags)
+    key = fingerprint.digest(["link", zig.identity(), job.triple, job.format, job.library, implib_name or "",
+                              *(keep if job.format == "macho" else ()), *args])
+    return _Step(args=args, key=key, record_path=job.work_dir / LINK_RECORD)
+
+
+def _link_result(job: Job, prepared: _Prepared) -> JobResult:
+    return JobResult(job=job, ok=True, artifact=job.artifact,
+                     import_library=job.out_dir / job.import_library if job.import_library else None,
+                     map_path=prepared.map_path, log_path=job.work_dir / LOG_NAME)
+
+
+def _link(state: _JobState, runner: zig.Runner, prepared: _Prepared, objects: tuple[Path, ...], step: _Step,
+          force: bool) -> bool:
+    job = state.job
+    if state.failure is not None:  # a compile of this job failed (keep-going ran the rest)
+        return False
+    done = _link_result(job, prepared)
+    if not force and step.fresh():  # recompiled objects came out byte-identical
+        return state.succeed(done, up_to_date=not state.started)
+    state.begin(f"link {job.library}")
+    fingerprint.forget(step.record_path)
     if job.format == "macho":
         keep = frozenset(s.name for s in job.contract.symbols)
-        for obj in objects:
-            pext.hide_all_but(obj, keep)
-
-    scratch = work / f"link-{uuid.uuid4().hex[:12]}"
+        (job.work_dir / "hidden").mkdir(exist_ok=True)
+        for obj, hidden in zip(objects, _link_inputs(job, objects), strict=True):
+            tmp = hidden.with_name(f".{hidden.name}.{uuid.uuid4().hex[:12]}.tmp")
+            shutil.copyfile(obj, tmp)
+            try:
+                pext.hide_all_but(tmp, keep)
+                os.replace(tmp, hidden)
+            finally:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+    scratch = job.work_dir / f"link-{uuid.uuid4().hex[:12]}"
     scratch.mkdir(parents=True)
     try:
         out = scratch / job.library
         implib = scratch / job.import_library if job.import_library else None
-        fill = {"map": str(map_path), "library": job.library, "import_library": str(implib) if implib else ""}
-        link_flags = [flag.format(**fill) for flag in LINK_FLAGS[job.format]]
-        args = ["c++" if job.plugin.language == "c++" else "cc", "-target", job.triple, "-shared",
-                *[f.value for f in job.ldflags], "-o", str(out), *map(str, objects), *link_flags]
-        res = zig.run(args, cache=cache)
-        notify("command", job, zig.display(res.argv))
+        fill = {"{out}": str(out), "{implib}": str(implib)}
+        try:
+            res = runner.run([_fill(a, fill) for a in step.args])
+        except zig.Cancelled:
+            return False
+        state.ran(res)
         if res.returncode != 0 or not out.is_file():
-            return _failed(job, "link failed", res)
+            return state.fail("link failed", res)
+        outputs = [job.artifact]
         if implib is not None:
             if not implib.is_file():
-                return _failed(job, f"link produced no import library {implib.name}", res)
-            _fs.replace_into(implib, job.out_dir / implib.name)
-        _fs.replace_into(out, job.artifact)
-        return JobResult(job=job, ok=True, artifact=job.artifact,
-                         import_library=job.out_dir / job.import_library if job.import_library else None,
-                         map_path=map_path, command=zig.display(res.argv))
+                return state.fail(f"link produced no import library {implib.name}", res)
+            _install(implib, job.out_dir / implib.name)
+            outputs.append(job.out_dir / implib.name)
+        _install(out, job.artifact)  # the artifact lands last: its presence means the job finished
+        fingerprint.save(step.record_path, step.key, [*objects, prepared.map_path], outputs)
+        return state.succeed(done, up_to_date=False)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _failed(job: Job, what: str, res: zig.Result) -> JobResult:
-    output = res.output.strip()
-    hint = explain(output)
-    if res.returncode in (139, -11) and not output:
-        hint = ("zig crashed (segmentation fault) with no output; zig 0.17 does this when linking a macOS dylib "
-                "that exports nothing at -O1 or above: check the contract lists at least one symbol for this target")
-    message = f"{job.id}: {what}" + (f": {hint}" if hint else f" (zig exit {res.returncode})")
-    return JobResult(job=job, ok=False, message=message, command=zig.display(res.argv), log=output)
+def _fill(arg: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        arg = arg.replace(placeholder, value)
+    return arg
 
+
+def _install(src: Path, dest: Path) -> None:
+    """Move a finished file into dist atomically, also when dist is on another filesystem."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(src, dest)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dest)
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+# -- messages ----------------------------------------------------------------------------------
 
 def explain_failure(result: JobResult) -> str:
     return result.message

@@ -1,13 +1,22 @@
-"""Run zig (the ``ziglang`` PyPI package) as ``python -m ziglang``: one helper, argument lists only."""
+"""Run zig (the ``ziglang`` PyPI package) as ``python -m ziglang``: one helper, argument lists only.
+
+Every zig process starts in its own session (process group) and is registered with a
+:class:`Runner`, so an interrupted build can stop each zig and the clang/lld children it
+spawned (``python -m ziglang`` execs zig on POSIX, zig then runs clang as a child).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import os
 import shlex
+import signal
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +30,10 @@ class Result:
     argv: tuple[str, ...]
     returncode: int
     output: str
+
+
+class Cancelled(Exception):
+    """The build is being stopped: no new zig process starts."""
 
 
 def zig_argv() -> list[str]:
@@ -53,18 +66,92 @@ def version() -> str:
     return proc.stdout.strip()
 
 
-def run(args: list[str], *, cache: Path, cwd: Path | None = None) -> Result:
-    argv = (*zig_argv(), *args)
+@functools.lru_cache(maxsize=1)
+def identity() -> str:
+    """What identifies the zig in use, for fingerprints, without starting zig (a no-op build runs
+    no process, and importing importlib.metadata alone costs 12 ms): the zig binary's path, size
+    and mtime, so an upgraded, reinstalled or swapped zig counts as a change."""
+    zig_argv()
+    spec = importlib.util.find_spec("ziglang")
+    if spec is None or not spec.origin:  # pragma: no cover - zig_argv checked it
+        return "ziglang ?"
+    binary = Path(spec.origin).parent / ("zig.exe" if os.name == "nt" else "zig")
     try:
-        proc = subprocess.run(
-            argv, cwd=cwd, env=environment(cache), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, errors="replace", check=False,
-        )
-    except OSError as exc:
-        raise BuildError(f"cannot start zig: {exc}") from None
-    return Result(argv=argv, returncode=proc.returncode, output=proc.stdout)
+        st = binary.stat()
+    except OSError:
+        return f"ziglang {binary} (no binary)"
+    return f"ziglang {binary} {st.st_size}:{st.st_mtime_ns}"
 
 
-def display(argv: tuple[str, ...]) -> str:
+class Runner:
+    """Starts zig processes and can stop every one still running (Ctrl-C, SIGTERM, first failure)."""
+
+    def __init__(self, cache: Path, *, keep_fds: tuple[int, ...] = ()) -> None:
+        self.cache = cache
+        self.keep_fds = keep_fds
+        self.env = environment(cache)
+        self._live: set[subprocess.Popen[str]] = set()
+        self._lock = threading.Lock()
+        self.cancelled = threading.Event()
+
+    def run(self, args: list[str], *, cwd: Path | None = None) -> Result:
+        argv = (*zig_argv(), *args)
+        with self._lock:
+            if self.cancelled.is_set():
+                raise Cancelled
+            try:
+                proc = subprocess.Popen(
+                    argv, cwd=cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                    errors="replace", start_new_session=True, pass_fds=self.keep_fds,
+                )
+            except OSError as exc:
+                raise BuildError(f"cannot start zig: {exc}") from None
+            self._live.add(proc)
+        try:
+            output, _ = proc.communicate()
+        finally:
+            with self._lock:
+                self._live.discard(proc)
+        if self.cancelled.is_set():
+            raise Cancelled
+        return Result(argv=argv, returncode=proc.returncode, output=output)
+
+    def stop_all(self, grace: float = 2.0) -> None:
+        """Refuse new processes; SIGTERM every running zig's process group, SIGKILL after ``grace``."""
+        with self._lock:
+            self.cancelled.set()
+            live = list(self._live)
+        for proc in live:
+            _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc in live:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, signal.SIGKILL)
+        for proc in live:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=grace)
+
+    @property
+    def running(self) -> int:
+        with self._lock:
+            return len(self._live)
+
+
+def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, sig)
+        else:  # pragma: no cover - Windows hosts
+            proc.kill()
+
+
+def run(args: list[str], *, cache: Path, cwd: Path | None = None) -> Result:
+    """Run one zig command to completion (no cancellation); used outside a build."""
+    return Runner(cache).run(args, cwd=cwd)
+
+
+def display(argv: tuple[str, ...] | list[str]) -> str:
     """A copy-pasteable command line."""
     return shlex.join(argv)

@@ -10,7 +10,8 @@ from plugsmith.errors import EXIT_BUILD_FAILED, EXIT_OK
 NAME = "build"
 HELP = "build every plugin for every target with zig into dist/"
 DESCRIPTION = ("Compile and link every plugin for every target. An artifact lands in dist/<target>/ only "
-               "when it is complete; a failed target shows zig's message and leaves nothing behind.")
+               "when it is complete; a failed target shows zig's message and leaves nothing behind. Only what "
+               "changed since the last build is rebuilt (--force rebuilds everything); see docs/build.md.")
 
 
 def configure(p: argparse.ArgumentParser) -> None:

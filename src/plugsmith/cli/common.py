@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,12 +64,26 @@ def project_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2, metavar="N",
-                   help="parallel jobs (default: the CPU count)")
+    p.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 2, metavar="N",
+                   help="zig processes at once (default: the CPU count)")
     p.add_argument("--zig-cache", type=Path, metavar="DIR",
                    help="zig cache folder shared by all builds (default: $PLUGSMITH_ZIG_CACHE, the file's "
                         "zig_cache, or ~/.cache/plugsmith/zig)")
-    p.add_argument("-k", "--keep-going", action="store_true", help="build the other targets after a failure")
+    p.add_argument("-k", "--keep-going", action="store_true",
+                   help="after a failure, build everything that does not depend on it")
+    p.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
+    p.add_argument("--no-progress", action="store_true",
+                   help="plain progress lines instead of the live display (the default when stderr is not a terminal)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of jobs, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 job, got {value}")
+    return value
 
 
 def report_options(p: argparse.ArgumentParser) -> None:
@@ -110,42 +126,118 @@ def load_plan(args: argparse.Namespace) -> Plan:
 
 
 def progress(args: argparse.Namespace, total: int) -> Event:
-    """Plain progress lines on stderr (readable in CI logs)."""
+    """Plain progress lines on stderr (readable in CI logs): one when a job starts working, one when
+    it ends; with -v each zig command line, copy-pasteable."""
     started: dict[str, float] = {}
     finished = [0]
     lock = threading.Lock()
     verbose = flag(args, "verbose")
 
     def say(text: str) -> None:
-        with lock:
-            print(text, file=sys.stderr, flush=True)
+        print(text, file=sys.stderr, flush=True)
 
     def on_event(kind: str, job: Job, message: str) -> None:
-        if kind == "start":
-            started[job.id] = time.monotonic()
-            say(f"[{finished[0]}/{total}] building {job.id} ({job.triple})")
-        elif kind == "command" and verbose:
-            say(f"  $ {message}")
-        elif kind in ("done", "failed"):
-            with lock:
+        with lock:
+            if kind == "start":
+                started[job.id] = time.monotonic()
+                say(f"[{finished[0]}/{total}] building {job.id} ({job.triple})")
+            elif kind == "command" and verbose:
+                say(f"  $ {message}")
+            elif kind in ("done", "failed"):
                 finished[0] += 1
-            took = time.monotonic() - started.get(job.id, time.monotonic())
-            say(f"[{finished[0]}/{total}] {job.id} {'ok' if kind == 'done' else 'FAILED'} ({took:.1f}s)")
+                if kind == "done" and message == "up to date":
+                    say(f"[{finished[0]}/{total}] {job.id} up to date")
+                    return
+                took = time.monotonic() - started.get(job.id, time.monotonic())
+                say(f"[{finished[0]}/{total}] {job.id} {'ok' if kind == 'done' else 'FAILED'} ({took:.1f}s)")
 
     return on_event
 
 
+@contextlib.contextmanager
+def live_progress(args: argparse.Namespace, total: int) -> Iterator[Event]:
+    """rich live display on stderr: one line per running job (its current step and time) under
+    an overall bar; finished jobs scroll above it as plain lines, -v commands too."""
+    from rich.console import Group
+    from rich.live import Live
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    con = console(args, stderr=True)
+    overall = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn(), console=con)
+    running = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=con)
+    whole = overall.add_task("jobs", total=total)
+    rows: dict[str, TaskID] = {}
+    lock = threading.Lock()
+    verbose = flag(args, "verbose")
+
+    def on_event(kind: str, job: Job, message: str) -> None:
+        with lock:
+            if kind == "start":
+                rows[job.id] = running.add_task(f"{job.id} [dim]{job.triple}[/]")
+            elif kind == "step" and job.id in rows:
+                running.update(rows[job.id], description=f"{job.id} [dim]{message}[/]")
+            elif kind == "command" and verbose:
+                live.console.print(f"  $ {message}", markup=False, highlight=False, soft_wrap=True)
+            elif kind in ("done", "failed"):
+                overall.advance(whole)
+                row = rows.pop(job.id, None)
+                took = ""
+                if row is not None:
+                    elapsed = next((t.elapsed for t in running.tasks if t.id == row), None) or 0.0
+                    took = f" ({elapsed:.1f}s)"
+                    running.remove_task(row)
+                if kind == "failed":
+                    live.console.print(f"[red]FAILED[/] {job.id}{took}")
+                elif message != "up to date":
+                    live.console.print(f"[green]ok[/] {job.id}{took}")
+
+    with Live(Group(running, overall), console=con, transient=True, refresh_per_second=8) as live:
+        yield on_event
+
+
+def use_live(args: argparse.Namespace) -> bool:
+    return not flag(args, "no_progress") and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+
 def run_build(args: argparse.Namespace, plan: Plan) -> BuildResult:
+    """Build with a live display (terminal) or plain lines; then show each failed job's own error."""
     from plugsmith.build import build
 
-    result = build(plan, jobs=args.jobs, cache=args.zig_cache, on_event=progress(args, len(plan.jobs)),
-                   keep_going=args.keep_going)
+    def message(text: str) -> None:
+        print(f"plugsmith: {text}", file=sys.stderr, flush=True)
+
+    total = len(plan.jobs)
+    reporter = live_progress(args, total) if use_live(args) else contextlib.nullcontext(progress(args, total))
+    with reporter as on_event:
+        result = build(plan, jobs=args.jobs, cache=args.zig_cache, on_event=on_event, keep_going=args.keep_going,
+                       force=flag(args, "force"), on_message=message)
+    stopped = [f.job.id for f in result.failures if f.not_started]
     for failure in result.failures:
+        if failure.not_started:
+            continue
         print(f"plugsmith: error: {failure.message}", file=sys.stderr)
         if failure.command:
             print(f"  command: {failure.command}", file=sys.stderr)
         if failure.log:
             print("  " + failure.log.replace("\n", "\n  "), file=sys.stderr)
+        if failure.log_path is not None and failure.log_path.is_file():
+            print(f"  log: {rel(failure.log_path)}", file=sys.stderr)
+    if stopped:
+        print(f"plugsmith: {len(stopped)} job(s) not built after the failure: {', '.join(stopped)} "
+              "(--keep-going builds them)", file=sys.stderr)
+    if result.ok and not flag(args, "verbose"):
+        fresh = sum(1 for r in result.results if r.up_to_date)
+        if fresh == total:
+            print(f"plugsmith: {total} of {total} jobs up to date (nothing to do; --force rebuilds)", file=sys.stderr)
     return result
 
 

@@ -6,8 +6,15 @@ import argparse
 import sys
 
 from plugsmith import __version__
-from plugsmith.cli.common import build_options, load_plan, project_options, report, report_options, run_build, \
-    verify_plan
+from plugsmith.cli.common import (
+    build_options,
+    load_plan,
+    project_options,
+    report,
+    report_options,
+    run_build,
+    verify_plan,
+)
 from plugsmith.errors import EXIT_BUILD_FAILED
 
 NAME = "run"

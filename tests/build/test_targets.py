@@ -1,0 +1,114 @@
+"""The targets beyond the six defaults, each built with zig and read back with lief.
+
+Cold, these cost ~80 s of zig time (glibc/musl stubs, the 32-bit mingw CRT); warm, seconds."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from build_helpers import SOURCES, Project, build_api
+
+from plugsmith import matrix
+from plugsmith.errors import ConfigError
+from plugsmith.inspect import inspect_file
+
+EXTRA = {
+    # getrandom is GLIBC_2.25: the pinned 2.28 build must need exactly that, nothing newer
+    "src/sys.c": ('#include "common.h"\n#if defined(__linux__)\n#include <sys/random.h>\n'
+                  'int demo_entropy(void) { char b[4]; return (int)getrandom(b, sizeof b, 0); }\n#else\n'
+                  'int demo_entropy(void) { return 4; }\n#endif\n'),
+    # stdcall on 32-bit Windows decorates the object symbol as _demo_std@8; the .def names it plainly
+    "src/std.c": ('#if defined(_WIN32) && defined(__i386__)\n#define CALL __stdcall\n#else\n#define CALL\n#endif\n'
+                  'int CALL demo_std(int a, int b) { return a - b; }\n'),
+}
+CONTRACT = "version 1\n[DEMO_1.0]\ndemo_a function\ndemo_b function\ndemo_entropy function\ndemo_std function\n"
+MORE = ('{os: linux, arch: x86_64, glibc: "2.28"}', "linux-x86_64-musl", "linux-riscv64", "linux-armv7",
+        "windows-x86", '{os: macos, arch: x86_64, min_os: "12.0"}', "linux-x86")
+EXPECT = {"demo_a", "demo_b", "demo_entropy", "demo_std"}
+EF_ARM_ABI_FLOAT_HARD = 0x400
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    from build_helpers import make_project
+
+    project = make_project(tmp_path_factory.mktemp("targets") / "proj", MORE, sources={**SOURCES, **EXTRA})
+    project.write("demo.symbols", CONTRACT)
+    run = build_api(project)
+    assert run.result.ok, [(f.message, f.log) for f in run.result.failures]
+    return project
+
+
+def one(project: Project, target: str, name: str) -> object:
+    (ins,) = inspect_file(project.dist / target / name)
+    assert ins.export_names - {"_mh_dylib_header", "__dso_handle"} == EXPECT
+    return ins
+
+
+pytestmark = pytest.mark.slow
+
+
+def test_linux_with_a_pinned_glibc(built: Project) -> None:
+    ins = one(built, "linux-x86_64-glibc2.28", "libdemo.so")
+    assert ins.arch == "x86_64"
+    assert ins.glibc_max == "2.25"
+    assert "libc.so.6" in ins.imports
+
+
+def test_linux_musl(built: Project) -> None:
+    ins = one(built, "linux-x86_64-musl", "libdemo.so")
+    assert ins.glibc_max is None
+    assert ins.imports == ("libc.so",)
+
+
+def test_linux_riscv64(built: Project) -> None:
+    assert one(built, "linux-riscv64", "libdemo.so").arch == "riscv64"
+
+
+def test_linux_x86_32_bit(built: Project) -> None:
+    ins = one(built, "linux-x86", "libdemo.so")
+    assert ins.arch == "x86"
+    assert (built.dist / "linux-x86" / "libdemo.so").read_bytes()[4] == 1  # ELFCLASS32
+
+
+def test_linux_armv7_hard_float(built: Project) -> None:
+    path = built.dist / "linux-arm" / "libdemo.so"
+    assert one(built, "linux-arm", "libdemo.so").arch == "arm"
+    data = path.read_bytes()
+    assert data[4] == 1  # ELFCLASS32
+    (e_flags,) = struct.unpack_from("<I", data, 0x24)
+    assert e_flags & EF_ARM_ABI_FLOAT_HARD
+
+
+def test_windows_x86_exports_undecorated_names(built: Project) -> None:
+    ins = one(built, "windows-x86", "demo.dll")
+    assert ins.arch == "x86"
+    names = {e.name for e in ins.exports}
+    assert not any(n.startswith(("_", "@")) or "@" in n for n in names)
+    # the import library keeps the decorations callers' objects ask for
+    implib = (built.dist / "windows-x86" / "demo.lib").read_bytes()
+    assert b"__imp__demo_std@8" in implib and b"__imp__demo_a\0" in implib
+
+
+def test_macos_with_a_chosen_minimum(built: Project) -> None:
+    ins = one(built, "macos-x86_64", "libdemo.dylib")
+    assert ins.min_os == "12.0"
+
+
+def test_every_new_target_is_up_to_date_on_a_second_build(built: Project) -> None:
+    assert build_api(built).commands == []
+
+
+@pytest.mark.parametrize("entry", ["linux-sparc", "{os: macos, arch: riscv64}", "windows-x86_64-musl"])
+def test_unsupported_combinations_are_rejected_at_load_with_the_list(
+        project_factory: Callable[..., Project], entry: str) -> None:
+    project = project_factory("bad", targets=(entry,))
+    with pytest.raises(ConfigError) as caught:
+        matrix.load(project.config)
+    text = str(caught.value)
+    assert "build_matrix.yaml:" in text
+    assert "supported:" in text or "linux takes" in text
+    assert Path(project.config).is_file()

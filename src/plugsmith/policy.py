@@ -74,6 +74,10 @@ class Policy:
     forbid_debug_crt: bool = True
     map_factor: float | None = DEFAULTS["map_applied"]["factor"]
     map_min_extra: int = DEFAULTS["map_applied"]["min_extra"]
+    #: Ceilings a target of the matrix declares itself (``glibc: "2.28"``, ``min_os: "13.0"``), by
+    #: target name: they replace the packaged default for that target, never an explicit policy key.
+    target_glibc: tuple[tuple[str, str], ...] = ()
+    target_macos_min: tuple[tuple[str, str], ...] = ()
 
     def allowed_imports(self, os: str) -> tuple[str, ...]:
         return dict(self.imports).get(os, ())
@@ -88,6 +92,11 @@ def from_matrix(matrix: Any) -> Policy:
     policy = parse(matrix.policy, matrix.source)
     if policy.targets is None:
         policy = replace(policy, targets=tuple(t.name for t in matrix.targets))
+    explicit = matrix.policy if isinstance(matrix.policy, dict) else {}
+    if "glibc_max" not in explicit:
+        policy = replace(policy, target_glibc=tuple((t.name, t.glibc) for t in matrix.targets if t.glibc))
+    if "macos_min_max" not in explicit:
+        policy = replace(policy, target_macos_min=tuple((t.name, t.min_os) for t in matrix.targets if t.min_os))
     return policy
 
 
@@ -242,11 +251,14 @@ def _baselines(results: Sequence[TargetResult]) -> dict[str, int]:
 
 def _checks(result: TargetResult, ins: Inspection, policy: Policy, baselines: dict[str, int]) -> list[PolicyCheck]:
     checks = [_arch(ins), _imports(ins, policy)]
-    if ins.format == "elf" and policy.glibc_max is not None:
-        checks.append(_glibc(ins, policy.glibc_max))
+    target = result.target.split(":", 1)[0]
+    glibc_max = dict(policy.target_glibc).get(target, policy.glibc_max)
+    macos_min_max = dict(policy.target_macos_min).get(target, policy.macos_min_max)
+    if ins.format == "elf" and glibc_max is not None:
+        checks.append(_glibc(ins, glibc_max))
     if ins.format == "macho":
-        if policy.macos_min_max is not None:
-            checks.append(_macos_min(ins, policy.macos_min_max))
+        if macos_min_max is not None:
+            checks.append(_macos_min(ins, macos_min_max))
         if policy.install_name is not None:
             checks.append(_install_name(ins, policy.install_name))
     if ins.format == "pe" and policy.forbid_debug_crt:

@@ -84,6 +84,27 @@ def test_macos_minimum_ceiling(greet_dist: Path, extras: dict[str, Path]) -> Non
     assert _one(extras["macos13"], "macos-min", policy.parse({"macos_min_max": "13.0"})).passed
 
 
+def test_a_target_declares_its_own_ceilings(tmp_path: Path, extras: dict[str, Path]) -> None:
+    """A matrix target with min_os "13.0" or glibc "2.28" is judged by what it declares, unless the
+    policy section names a ceiling itself."""
+    from plugsmith import matrix
+
+    (tmp_path / "t.c").write_text("int t(void) { return 1; }\n")
+    (tmp_path / "t.symbols").write_text("version 1\nt function\n")
+    config = tmp_path / "build_matrix.yaml"
+    base = ("version: 1\nplugins: [{name: t, sources: [t.c], contract: t.symbols}]\ntargets:\n"
+            "  - {os: macos, arch: aarch64, min_os: \"13.0\"}\n  - {os: linux, arch: x86_64, glibc: \"2.28\"}\n")
+    config.write_text(base)
+    declared = policy.from_matrix(matrix.load(config))
+    assert (declared.target_macos_min, declared.target_glibc) == ((("macos-aarch64", "13.0"),),
+                                                                  (("linux-x86_64-glibc2.28", "2.28"),))
+    assert _one(extras["macos13"], "macos-min", declared).passed  # target name macos-aarch64 matches
+    config.write_text(base + "policy:\n  macos_min_max: \"11.0\"\n")
+    explicit = policy.from_matrix(matrix.load(config))
+    assert explicit.target_macos_min == ()
+    assert not _one(extras["macos13"], "macos-min", explicit).passed
+
+
 def test_install_name(greet_dist: Path, extras: dict[str, Path]) -> None:
     ok = _one(greet_path(greet_dist, "macos-x86_64"), "install-name")
     assert ok.passed and ok.message == "install name @rpath/libgreet.dylib"

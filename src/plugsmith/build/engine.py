@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from plugsmith import _fs
+from plugsmith import _fs, header
 from plugsmith.build import cxx, fingerprint, lock, pext, scheduler, zig
 from plugsmith.errors import BuildError
 from plugsmith.maps import render
@@ -231,6 +231,8 @@ class _Prepared:
     #: in :func:`_prepare` and their folder is listed here; the compiler's depfile then records
     #: them like any header, so a change to one recompiles exactly the sources that include it.
     include_dirs: tuple[Path, ...] = ()
+    #: Macros plugsmith defines for the plugin's own sources (before the plugin's ``defines``).
+    defines: tuple[str, ...] = ()
     #: Sources plugsmith generates and compiles with fixed flags, e.g. a C++ plugin's own
     #: operator new/delete on Mach-O (build/cxx.py).
     generated_sources: tuple[Path, ...] = ()
@@ -250,17 +252,12 @@ def _prepare(job: Job) -> _Prepared:
         shim = work / "gen" / cxx.NAME
         _write_if_changed(shim, cxx.SOURCE)
         generated.append(shim)
-    return _Prepared(map_path=map_path, include_dirs=_generated_include_dirs(job),
-                     generated_sources=tuple(generated))
-
-
-def _generated_include_dirs(job: Job) -> tuple[Path, ...]:
-    """Headers plugsmith generates for this job: write each with ``_write_if_changed`` under
-    ``job.work_dir / "include"`` and return that folder; it is searched before the plugin's own
-    ``include_dirs``. The compiler's depfile records a generated header like any other, so a
-    change to it recompiles exactly the sources that include it (and an unchanged rewrite,
-    same bytes, recompiles nothing). None yet."""
-    return ()
+    # The contract's C header (<plugin>_export.h, see plugsmith.header): searched before the
+    # plugin's own include_dirs. The depfile records it like any header, so a contract change
+    # recompiles exactly the sources that include it; same bytes are not rewritten.
+    header.write(job.contract, plugin=job.plugin.name, work_dir=work)
+    return _Prepared(map_path=map_path, include_dirs=(header.include_dir(work),),
+                     defines=(header.building_macro(job.plugin.name),), generated_sources=tuple(generated))
 
 
 def _sweep(folder: Path, *, folders: bool = True) -> None:
@@ -357,7 +354,7 @@ def _compile_step(job: Job, root: Path, prepared: _Prepared, source: Path, obj: 
         flags = [*COMPILE_FLAGS[job.format], *cxx.FLAGS, *prefix_map]
     else:
         flags = [*COMPILE_FLAGS[job.format], *(f.value for f in job.cflags), *(f"-I{d}" for d in includes),
-                 *(f"-D{d}" for d in job.plugin.defines), *prefix_map, *lang]
+                 *(f"-D{d}" for d in (*prepared.defines, *job.plugin.defines)), *prefix_map, *lang]
     args = (_driver(job), "-target", job.triple, *flags, "-MD", "-MF", "{dep}", "-c", str(source), "-o", "{obj}")
     return _Step(args=args, key=fingerprint.digest(["compile", zig.identity(), job.triple, *args]),
                  record_path=obj.with_name(obj.name + ".json"))

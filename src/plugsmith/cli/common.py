@@ -9,11 +9,10 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED, ConfigError
+from plugsmith.errors import ConfigError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
     from plugsmith.build import BuildResult
     from plugsmith.build.engine import Event
     from plugsmith.plan import Job, Plan
-    from plugsmith.verify import Verdict
 
 EPILOG = """exit codes: 0 all good, 1 verification failed, 2 bad usage, config or input, 3 build failed,
 130 interrupted. Docs: README.md and docs/ in the plugsmith repository."""
@@ -241,31 +239,3 @@ def run_build(args: argparse.Namespace, plan: Plan) -> BuildResult:
     return result
 
 
-def verify_plan(plan: Plan) -> Verdict:
-    from plugsmith.inspect import inspect_file
-    from plugsmith.verify import Subject, check
-
-    subjects = []
-    absent = []
-    for job in plan.jobs:
-        if not job.artifact.is_file():
-            absent.append(f"{job.id}: artifact {rel(job.artifact)} does not exist (run 'plugsmith build')")
-            continue
-        for ins in inspect_file(job.artifact):
-            subjects.append(Subject(plugin=job.plugin.name, target=job.target.name, inspection=ins,
-                                    contract=job.plugin.contract, expect_os=job.target.os,
-                                    expect_arch=job.target.arch))
-    verdict = check(subjects)
-    if absent:
-        verdict = replace(verdict, problems=tuple(absent))
-    return verdict
-
-
-def report(args: argparse.Namespace, verdict: Verdict, contract: str | None = None) -> int:
-    from plugsmith.report import render_terminal, to_json
-
-    if args.json:
-        sys.stdout.write(to_json(verdict, contract=contract))
-    else:
-        render_terminal(verdict, console(args), show_all=args.all_symbols)
-    return EXIT_OK if verdict.ok else EXIT_VERIFY_FAILED

@@ -6,27 +6,23 @@ import argparse
 import sys
 
 from plugsmith import __version__
-from plugsmith.cli.common import (
-    build_options,
-    load_plan,
-    project_options,
-    report,
-    report_options,
-    run_build,
-    verify_plan,
-)
+from plugsmith.cli import verify
+from plugsmith.cli.common import build_options, load_plan, project_options, report_options, run_build
 from plugsmith.errors import EXIT_BUILD_FAILED
 
 NAME = "run"
 HELP = "the main job: build every target, then verify every artifact"
 DESCRIPTION = ("Load and validate the config, generate maps, build every target, inspect every artifact and "
-               "print the verdict. Exit 0 when every target exports exactly its contract and all agree.")
+               "print the verdict (the same checks and reports as 'plugsmith verify' on dist/, release policy "
+               "included). Exit 0 when every target exports exactly its contract and all agree.")
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     project_options(p)
     build_options(p)
     report_options(p)
+    verify.release_options(p)
+    p.set_defaults(artifacts=[], contract=None)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -36,4 +32,4 @@ def execute(args: argparse.Namespace) -> int:
     result = run_build(args, plan)
     if not result.ok:
         return EXIT_BUILD_FAILED
-    return report(args, verify_plan(plan))
+    return verify.execute(args, plan)

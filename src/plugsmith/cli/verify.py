@@ -30,6 +30,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT",
                    help="binaries, folders or archives to check")
     p.add_argument("--contract", type=Path, metavar="FILE", help="the symbols file the ARTIFACTs must export")
+    release_options(p)
+
+
+def release_options(p: argparse.ArgumentParser) -> None:
+    """Policy and report-file options, shared with ``plugsmith run``."""
     p.add_argument("--target-map", action="append", default=[], metavar="GLOB=TARGET",
                    help="name the target of artifacts whose path (archive!member) or derived target "
                         "(e.g. linux-x86_64) matches GLOB (repeatable; first match wins)")
@@ -71,7 +76,9 @@ def _matrix_for(args: argparse.Namespace) -> Any:
     return matrix.load(candidate) if candidate.is_file() else None
 
 
-def gather_set(args: argparse.Namespace, work: Path) -> ArtifactSet:
+def gather_set(args: argparse.Namespace, work: Path, plan: Any = None) -> ArtifactSet:
+    """The artifacts to judge: ARTIFACTs when given, else the project's dist/ (``plan``, when the
+    caller has already loaded it, saves loading the matrix twice)."""
     from plugsmith import artifacts
     from plugsmith.contract import load as load_contract
 
@@ -87,7 +94,7 @@ def gather_set(args: argparse.Namespace, work: Path) -> ArtifactSet:
     if contract_path:
         raise ConfigError("--contract needs ARTIFACTs to check; without ARTIFACTs plugsmith verifies dist/ "
                           "against the contracts named in build_matrix.yaml")
-    plan = load_plan(args)
+    plan = plan if plan is not None else load_plan(args)
     found, absent, flags = [], [], {}
     for job in plan.jobs:
         flags[job.target.name] = {"cflags": [f.value for f in job.cflags], "ldflags": [f.value for f in job.ldflags]}
@@ -140,9 +147,9 @@ def check_set(args: argparse.Namespace, found: ArtifactSet) -> Any:
     return policy_mod.apply(verdict, [s.inspection for s in subjects], chosen)
 
 
-def execute(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace, plan: Any = None) -> int:
     with tempfile.TemporaryDirectory(prefix="plugsmith-verify-") as work:
-        found = gather_set(args, Path(work))
+        found = gather_set(args, Path(work), plan)
         verdict = check_set(args, found)
         write_outputs(args, verdict, found)
     return EXIT_OK if verdict.ok else EXIT_VERIFY_FAILED

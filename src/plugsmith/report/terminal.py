@@ -73,7 +73,19 @@ def render_terminal(verdict: Verdict, console: Console, *, show_all: bool = Fals
 
     for line in findings(verdict, limit=None if show_all else FINDINGS_PER_TARGET):
         console.print(line, markup=False, highlight=False)
+    for line in notes(verdict):
+        console.print(line, style="dim", markup=False, highlight=False)
     console.print(verdict_line(verdict), style=style, markup=False)
+
+
+def notes(verdict: Verdict) -> list[str]:
+    """Facts that are not failures (e.g. no symbol versions on Mach-O and PE), once per text with
+    the targets it applies to."""
+    by_text: dict[str, list[str]] = {}
+    for t in verdict.targets:
+        for note in t.notes:
+            by_text.setdefault(note, []).append(t.target)
+    return [f"note: {', '.join(targets)}: {text}" for text, targets in by_text.items()]
 
 
 def _capped(lines: list[str], limit: int | None, what: str) -> list[str]:

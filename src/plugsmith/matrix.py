@@ -23,8 +23,8 @@ SUPPORTED_VERSIONS = (1,)
 LANGUAGES = ("c", "c++")
 INHERIT_RULES = ("append", "prepend", "replace")
 
-TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "targets", "exclude", "defaults",
-            "overrides", "policy")
+TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "targets", "include", "exclude",
+            "defaults", "overrides", "policy")
 PLUGIN_KEYS = ("name", "language", "sources", "include_dirs", "defines", "contract", "cflags", "ldflags")
 TARGET_KEYS = ("name", "os", "arch", "libc", "glibc", "min_os")
 FLAG_KEYS = ("cflags", "ldflags")
@@ -291,21 +291,20 @@ class _Validator:
 
     def targets(self, top: dict[str, Any]) -> tuple[Target, ...]:
         value = top.get("targets")
+        targets: list[Target] = []
         if value is None:
             targets = list(default_targets())
         elif not isinstance(value, list) or not value:
             self.fail(("targets",), f"expected a non-empty list of targets, got {_type(value)}")
             return ()
         else:
-            targets = []
-            for i, item in enumerate(value):
-                target = self.target(item, ("targets", i))
-                if target is None:
-                    continue
-                if any(t.name == target.name for t in targets):
-                    self.fail(("targets", i), f"duplicate target '{target.name}'")
-                    continue
-                targets.append(target)
+            self.add_targets(value, "targets", targets)
+        extra = top.get("include")
+        if extra is not None:
+            if isinstance(extra, list):
+                self.add_targets(extra, "include", targets)
+            else:
+                self.fail(("include",), f"expected a list of targets, got {_type(extra)}")
         excludes = self.strings(top.get("exclude"), ("exclude",)) or ()
         for i, pattern in enumerate(excludes):
             if not any(fnmatch.fnmatchcase(t.name, pattern) for t in targets):
@@ -315,6 +314,16 @@ class _Validator:
         if targets and not kept:
             self.fail(("exclude",), "every target is excluded: nothing would be built")
         return kept
+
+    def add_targets(self, items: list[Any], key: str, targets: list[Target]) -> None:
+        for i, item in enumerate(items):
+            target = self.target(item, (key, i))
+            if target is None:
+                continue
+            if any(t.name == target.name for t in targets):
+                self.fail((key, i), f"duplicate target '{target.name}'")
+                continue
+            targets.append(target)
 
     def target(self, item: Any, path: _yaml.PathKey) -> Target | None:
         if isinstance(item, str):

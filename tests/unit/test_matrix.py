@@ -89,6 +89,15 @@ exclude: [windows-aarch64]
     assert triples == ["x86_64-linux-musl", "x86_64-linux-gnu.2.28", "aarch64-macos.13.0", "x86_64-windows-gnu"]
 
 
+def test_include_adds_to_the_defaults(tmp_path: Path) -> None:
+    config = BASE + "include:\n  - linux-x86_64-musl\n  - {os: windows, arch: x86}\nexclude: [macos-*]\n"
+    m = matrix.load(project(tmp_path, config))
+    assert [t.name for t in m.targets] == ["linux-x86_64", "linux-aarch64", "windows-x86_64", "windows-aarch64",
+                                           "linux-x86_64-musl", "windows-x86"]
+    assert errors_of(project(tmp_path, BASE + "include: [linux-x86_64]\n")) == [
+        "build_matrix.yaml:6:11: include[0]: duplicate target 'linux-x86_64'"]
+
+
 def test_select_on_the_command_line(tmp_path: Path) -> None:
     m = matrix.load(project(tmp_path, BASE))
     assert [j.target.name for j in plan.resolve(m, select=["macos"], env={}).jobs] == ["macos-x86_64", "macos-aarch64"]

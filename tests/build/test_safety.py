@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +56,19 @@ def wait_for(proc: subprocess.Popen[str], predicate: Callable[[str], bool], coun
             if hits >= count:
                 return seen
     raise AssertionError("the build ended before the moment to stop it:\n" + "".join(seen))
+
+
+def finish(proc: subprocess.Popen[str], timeout: float) -> None:
+    """Wait for a running build while reading its stderr: with -v a big build writes more than a
+    pipe holds, and a build blocked on a full pipe would never release its lock."""
+    assert proc.stderr is not None and proc.stdout is not None
+    stream = proc.stderr
+    reader = threading.Thread(target=lambda: stream.read(), daemon=True)
+    reader.start()
+    proc.wait(timeout=timeout)
+    reader.join(timeout=timeout)
+    proc.stdout.close()
+    proc.stderr.close()
 
 
 def is_command(line: str) -> bool:
@@ -146,8 +160,10 @@ def test_kill_9_at_any_moment_leaves_only_complete_artifacts(big: Project, momen
 def test_a_second_build_waits_for_the_first_with_a_message(big: Project) -> None:
     first = start(big)
     wait_for(first, is_command, count=1)
+    waiter = threading.Thread(target=finish, args=(first, 120), daemon=True)
+    waiter.start()
     second = cli(big.root, "build", "--no-progress")
-    first.communicate(timeout=120)
+    waiter.join(timeout=120)
     assert first.returncode == 0
     assert second.returncode == 0, second.stderr
     assert "waiting for another plugsmith build in this project to finish (pid " in second.stderr

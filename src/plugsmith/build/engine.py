@@ -428,14 +428,7 @@ def _link(state: _JobState, runner: zig.Runner, prepared: _Prepared, objects: tu
         keep = frozenset(s.name for s in job.contract.symbols)
         (job.work_dir / "hidden").mkdir(exist_ok=True)
         for obj, hidden in zip(objects, _link_inputs(job, objects), strict=True):
-            tmp = hidden.with_name(f".{hidden.name}.{uuid.uuid4().hex[:12]}.tmp")
-            shutil.copyfile(obj, tmp)
-            try:
-                pext.hide_all_but(tmp, keep)
-                os.replace(tmp, hidden)
-            finally:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
+            _copy_into(obj, hidden, edit=lambda tmp: pext.hide_all_but(tmp, keep))
     scratch = job.work_dir / f"link-{uuid.uuid4().hex[:12]}"
     scratch.mkdir(parents=True)
     try:
@@ -476,13 +469,21 @@ def _install(src: Path, dest: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp")
-        try:
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, dest)
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        _copy_into(src, dest)
+
+
+def _copy_into(src: Path, dest: Path, *, edit: Callable[[Path], object] | None = None) -> None:
+    """Copy ``src`` to a temporary name beside ``dest``, let ``edit`` change the copy, then rename
+    it into place: ``dest`` is never seen half-written."""
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        shutil.copyfile(src, tmp)
+        if edit is not None:
+            edit(tmp)
+        os.replace(tmp, dest)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 # -- messages ----------------------------------------------------------------------------------

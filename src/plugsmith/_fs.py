@@ -35,9 +35,3 @@ def write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-def replace_into(src: Path, dest: Path) -> None:
-    """Move a finished file into place atomically (same filesystem)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(src, dest)

@@ -484,16 +484,3 @@ def _copy_into(src: Path, dest: Path, *, edit: Callable[[Path], object] | None =
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
-
-
-# -- messages ----------------------------------------------------------------------------------
-
-def explain_failure(result: JobResult) -> str:
-    return result.message
-
-
-def raise_for(result: BuildResult) -> None:
-    if result.ok:
-        return
-    first = result.failures[0]
-    raise BuildError(first.message, details=first.log)

@@ -30,6 +30,18 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("NO_COLOR", "1")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A whole-suite run must collect every test file: pytest silently skips folders by name
+    (its default norecursedirs drops any "build" folder, which once hid tests/build)."""
+    if config.args != ["tests"] and config.args != [str(REPO / "tests")]:
+        return  # a chosen subset
+    collected = {Path(str(item.fspath)).resolve() for item in items}
+    on_disk = {p.resolve() for p in (REPO / "tests").rglob("test_*.py")}
+    skipped = sorted(str(p.relative_to(REPO)) for p in on_disk - collected)
+    if skipped and not config.getoption("keyword") and not config.getoption("markexpr"):
+        raise pytest.UsageError(f"test files not collected: {', '.join(skipped)}")
+
+
 def copy_example(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for name in EXAMPLE_FILES:

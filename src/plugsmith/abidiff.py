@@ -4,7 +4,7 @@ Each side is one of:
 
 - a contract: a symbols file, or its JSON form (``plugsmith symbols show --json``);
 - a JSON report from ``plugsmith verify --json`` (names only: kinds, versions and ordinals unknown);
-- built artifacts: binary files or folders of them (read with ``inspect``).
+- built artifacts: binary files, folders, archives or wheels of them (read like ``plugsmith verify``).
 
 Every side becomes a ``Snapshot``: for each (plugin, target), the facts of every exported symbol.
 A contract has no targets of its own: it is expanded over the other side's targets, or over the
@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -149,15 +150,19 @@ def _artifact_snapshot(path: Path, source: str) -> Snapshot:
 
     out: dict[tuple[str, str], dict[str, Facts]] = {}
     formats: dict[str, str] = {}
+    # The same reader as `plugsmith verify`: folders, archives and wheels, read safely.
     try:
-        found = artifacts.collect([path])
-        inspected = [(p, ins) for p in found for ins in artifacts.inspect_all([p])]
+        with tempfile.TemporaryDirectory(prefix="plugsmith-diff-") as work:
+            identified, broken = artifacts.identify(artifacts.gather([path], Path(work)).binaries)
     except InputError as exc:
         raise DiffInputError(exc.message, location=exc.location) from None
-    if not inspected:
+    if broken:
+        raise DiffInputError(f"{source}: {broken[0]}")
+    if not identified:
         raise DiffInputError(f"{source}: no ELF, Mach-O or PE binaries found")
-    for file, ins in inspected:
-        key = (artifacts.plugin_name(file), artifacts.target_name(ins))
+    for item in identified:
+        ins = item.inspection
+        key = (item.plugin, item.target)
         if key in out:
             raise ConfigError(f"{source}: two artifacts of plugin '{key[0]}' for {key[1]}; diff one release "
                               f"folder per side")
@@ -190,10 +195,11 @@ Side = tuple[Origin, Any, str]  # (origin, payload, display): payload is a Contr
 
 def load_side(path: Path, display: str) -> Side:
     """Decide what ``path`` is (by content) and load what can be loaded without the other side."""
+    from plugsmith.archives import archive_kind
     from plugsmith.contract import from_data, load
     from plugsmith.inspect import is_binary
 
-    if path.is_dir() or (path.is_file() and is_binary(path)):
+    if path.is_dir() or (path.is_file() and (is_binary(path) or archive_kind(path) is not None)):
         return ("artifacts", path, display)
     if not path.is_file():
         raise ConfigError(f"{display}: no such file or folder")

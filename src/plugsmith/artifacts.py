@@ -168,28 +168,3 @@ def _mapped(display: str, ins: Inspection, target_map: Sequence[tuple[str, str]]
         if fnmatch.fnmatchcase(display, glob) or fnmatch.fnmatchcase(derived, glob):
             return target
     return derived
-
-
-# --------------------------------------------------------------------------- old helpers
-
-
-def collect(paths: Iterable[Path]) -> list[Path]:
-    """Every binary under ``paths`` (files and folders only); a named non-binary is an error."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink() and is_binary(p))
-        elif path.is_file():
-            if not is_binary(path):
-                raise InputError(f"{path}: not an ELF, Mach-O or PE binary")
-            found.append(path)
-        else:
-            raise InputError(f"{path}: no such file or folder")
-    return found
-
-
-def inspect_all(paths: Iterable[Path]) -> list[Inspection]:
-    out: list[Inspection] = []
-    for path in paths:
-        out.extend(inspect_file(path))
-    return out

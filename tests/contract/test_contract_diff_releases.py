@@ -82,6 +82,16 @@ def test_same_release_is_patch(releases: dict[str, Project], cli: Cli) -> None:
     assert res.code == 0 and res.out.splitlines()[-1].startswith("PATCH: 0 changes")
 
 
+def test_a_release_archive_diffs_like_its_folder(releases: dict[str, Project], cli: Cli, tmp_path: Path) -> None:
+    """diff reads releases with verify's reader: a zip of the old dist/ against the new folder."""
+    import shutil
+
+    archive = shutil.make_archive(str(tmp_path / "r1"), "zip", releases["r1"].root / "dist")
+    res = cli("diff", archive, str(releases["r2minor"].root / "dist"))
+    assert res.code == 4, res.err
+    assert res.out.splitlines()[-1].startswith("MINOR")
+
+
 def test_addition_is_minor(releases: dict[str, Project], cli: Cli) -> None:
     diff = diff_paths(releases["r1"].root / "dist", releases["r2minor"].root / "dist")
     assert changes(diff) == {(t, "added", "rel_zadd", None, "rel_zadd", False) for t in TARGETS}

@@ -42,6 +42,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"test files not collected: {', '.join(skipped)}")
 
 
+def missing_tool(message: str) -> None:
+    """The one gate for tests that need a tool plugsmith does not ship (llvm, cmake, qemu, wine,
+    gcc cross compilers, chromium): whenever ``CI`` is set (any value) the test fails, so a
+    missing package in .ci/run can never pass as a skip; elsewhere it skips with the reason."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set: a required tool is missing; .ci/run must install it)")
+    pytest.skip(message)
+
+
+def require_tool(*names: str, package: str) -> str:
+    """The path of the first of ``names`` found on PATH; otherwise :func:`missing_tool` naming the
+    Debian ``package`` that provides it."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    missing_tool(f"{' or '.join(names)} not found on PATH (apt-get install {package})")
+    raise AssertionError("unreachable")
+
+
 def copy_example(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for name in EXAMPLE_FILES:

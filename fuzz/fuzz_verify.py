@@ -4,7 +4,7 @@
 Seeds are real artifacts (ELF, Mach-O, PE, fat Mach-O) and archives holding them. Each case
 mutates one seed (bit flips, interesting bytes, header-focused overwrites, truncation, chunk
 deletion, duplication and splicing of two seeds), then runs what ``plugsmith verify`` runs on it:
-``inspect_file`` -> ``verify.check`` -> ``policy.apply`` -> every report (JSON, JUnit,
+``inspect_file`` -> ``verify.check`` -> ``verify.checks.apply`` -> every report (JSON, JUnit,
 Markdown, HTML, terminal); archives go through ``archives.extract`` first.
 
 Outcomes per case: ``parsed`` (a verdict, fine), ``rejected`` (a one-line ``InputError``,
@@ -97,13 +97,15 @@ def mutate(data: bytes, rng: random.Random, other: bytes) -> bytes:
 
 
 def _check_binary(path: Path) -> str:
-    from plugsmith import artifacts, policy
+    from plugsmith import policy
     from plugsmith.report import to_json
-    from plugsmith.report.html import to_html
+    from plugsmith.report.html_report import to_html
     from plugsmith.report.junit import to_junit
     from plugsmith.report.markdown import to_markdown
     from plugsmith.report.terminal import render_terminal
     from plugsmith.verify import Subject, check
+    from plugsmith.verify import collect as artifacts
+    from plugsmith.verify.checks import apply
 
     identified, broken = artifacts.identify([artifacts.Found(path=path, display=path.name)])
     if broken:
@@ -112,7 +114,7 @@ def _check_binary(path: Path) -> str:
         return "rejected"
     subjects = [Subject(plugin=i.plugin, target=f"{i.target}#{n}", inspection=i.inspection)
                 for n, i in enumerate(identified)]
-    verdict = policy.apply(check(subjects), [s.inspection for s in subjects], policy.Policy(targets=("x",)))
+    verdict = apply(check(subjects), [s.inspection for s in subjects], policy.Policy(targets=("x",)))
     to_json(verdict)
     to_junit(verdict)
     to_markdown(verdict)

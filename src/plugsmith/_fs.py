@@ -8,6 +8,14 @@ import tempfile
 from pathlib import Path
 
 
+def display_path(path: Path) -> str:
+    """How plugsmith names a path in messages: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def read_user_text(path: Path, name: str, what: str = "file") -> str:
     """Read a file the user named; a missing or unreadable one is a ConfigError naming it."""
     from plugsmith.errors import ConfigError, Location

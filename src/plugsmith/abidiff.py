@@ -145,8 +145,8 @@ def _contract_snapshot(contract: Any, source: str, targets: Sequence[tuple[str, 
 
 
 def _artifact_snapshot(path: Path, source: str) -> Snapshot:
-    from plugsmith import artifacts
     from plugsmith.platforms import linker_allowance
+    from plugsmith.verify import collect as artifacts
 
     out: dict[tuple[str, str], dict[str, Facts]] = {}
     formats: dict[str, str] = {}

@@ -5,20 +5,25 @@ Stages raise these; only :mod:`plugsmith.cli` prints them and exits.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
     "EXIT_BUILD_FAILED",
+    "EXIT_DIFF_CHANGED",
+    "EXIT_DIFF_INCOMPATIBLE",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
     "EXIT_VERIFY_FAILED",
     "BuildError",
     "ConfigError",
+    "ErrorCollector",
     "InputError",
     "Location",
     "PlugsmithError",
-    "VerificationFailed",
+    "suggest",
 ]
 
 EXIT_OK = 0
@@ -26,6 +31,19 @@ EXIT_VERIFY_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUILD_FAILED = 3
 EXIT_INTERRUPTED = 130
+#: ``plugsmith diff`` adds abidiff-style bits to the codes above (1 error, 2 usage): the ABI
+#: changed, and the change is incompatible.
+EXIT_DIFF_CHANGED = 4
+EXIT_DIFF_INCOMPATIBLE = 8
+
+
+def suggest(word: str, choices: Sequence[str], *, list_known: bool = False) -> str:
+    """`` (did you mean 'x'?)`` for a close match among ``choices``; otherwise ``''``, or with
+    ``list_known`` `` (known: a, b, c)``."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (known: {', '.join(choices)})" if list_known else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +101,27 @@ class ConfigError(PlugsmithError):
         return [str(e) for e in self.errors]
 
 
+class ErrorCollector:
+    """Problems found while validating one file, reported together (a user fixes them in one pass)."""
+
+    def __init__(self) -> None:
+        self.errors: list[PlugsmithError] = []
+
+    def add(self, message: str, location: Location | None = None) -> None:
+        self.errors.append(PlugsmithError(message, location=location))
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def error(self) -> ConfigError:
+        first = self.errors[0]
+        return ConfigError(first.message, location=first.location, errors=tuple(self.errors))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise self.error()
+
+
 class InputError(PlugsmithError):
     """A file given to plugsmith is unreadable, corrupt or not what it claims (exit 2)."""
 
@@ -93,9 +132,3 @@ class BuildError(PlugsmithError):
     """zig failed to compile or link a target (exit 3)."""
 
     exit_code = EXIT_BUILD_FAILED
-
-
-class VerificationFailed(PlugsmithError):
-    """Artifacts do not match the contract or each other (exit 1)."""
-
-    exit_code = EXIT_VERIFY_FAILED

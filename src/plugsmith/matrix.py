@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from plugsmith import _yaml
-from plugsmith.contract import Contract, suggest
+from plugsmith import policy as policy_mod
+from plugsmith._fs import display_path
+from plugsmith.contract import Contract
 from plugsmith.contract import load as load_contract
-from plugsmith.errors import ConfigError, Location, PlugsmithError
+from plugsmith.errors import ConfigError, ErrorCollector, Location, suggest
 from plugsmith.platforms import ARCH_SYNONYMS, ARCHES, DEFAULT_MACOS_MIN, LIBCS, OSES, arch_row, supported_pairs
+from plugsmith.policy import Policy
 
 CONFIG_NAME = "build_matrix.yaml"
 SUPPORTED_VERSIONS = (1,)
@@ -42,10 +45,6 @@ class Target:
     libc: str | None = None  # Linux: gnu or musl
     glibc: str | None = None  # Linux gnu: pinned glibc version
     min_os: str | None = None  # macOS minimum version
-
-    @property
-    def pair(self) -> str:
-        return f"{self.os}-{self.arch}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,10 +84,9 @@ class Matrix:
     ldflags: tuple[str, ...]
     defaults_where: str
     overrides: tuple[Override, ...]
-    #: The raw ``policy:`` section (validated by the stage that applies it) and the located
-    #: document, so that stage can name file:line:col in its errors.
-    policy: Any = None
-    source: _yaml.Located | None = field(default=None, compare=False, repr=False)
+    #: The ``policy:`` section over the packaged defaults, validated with the rest of the file;
+    #: expected targets and per-target ceilings come from ``targets``.
+    policy: Policy = field(default_factory=Policy)
 
 
 def default_targets() -> tuple[Target, ...]:
@@ -121,27 +119,20 @@ def find_config(start: Path) -> Path:
 def load(config_path: Path) -> Matrix:
     """Load, validate and return the matrix; raise ConfigError listing every problem."""
     root = config_path.parent.resolve()
-    display = _display(config_path)
+    display = display_path(config_path)
     doc = _yaml.load(config_path, display)
     return _Validator(doc, root).run(config_path)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 class _Validator:
     def __init__(self, doc: _yaml.Located, root: Path) -> None:
         self.doc = doc
         self.root = root
-        self.errors: list[PlugsmithError] = []
+        self.errors = ErrorCollector()
 
     # -- helpers -------------------------------------------------------------------------------
     def fail(self, path: _yaml.PathKey, message: str, *, at_key: bool = False) -> None:
-        self.errors.append(PlugsmithError(message, location=self.doc.where(path, at_key=at_key)))
+        self.errors.add(message, self.doc.where(path, at_key=at_key))
 
     def where(self, path: _yaml.PathKey) -> str:
         loc = self.doc.where(path, "")
@@ -193,7 +184,7 @@ class _Validator:
     def run(self, config_path: Path) -> Matrix:
         top = self.mapping(self.doc.value, ())
         if top is None:
-            raise self.collected()
+            raise self.errors.error()
         self.keys(top, TOP_KEYS, ())
         version = top.get("version")
         if version is None:
@@ -212,18 +203,14 @@ class _Validator:
         targets = self.targets(top)
         cflags, ldflags = self.flags(top.get("defaults"), ("defaults",))
         overrides = self.overrides(top.get("overrides"), targets)
-        if self.errors:
-            raise self.collected()
+        policy = policy_mod.parse(top.get("policy"), lambda path, message: self.fail(("policy", *path), message))
+        self.errors.raise_if_any()
         return Matrix(
             root=self.root, config_path=config_path, project=project, dist=dist, build_dir=build_dir,
             zig_cache=zig_cache, plugins=plugins, targets=targets, cflags=cflags, ldflags=ldflags,
-            defaults_where=self.where(("defaults",)), overrides=overrides, policy=top.get("policy"),
-            source=self.doc,
+            defaults_where=self.where(("defaults",)), overrides=overrides,
+            policy=policy_mod.for_targets(policy, [(t.name, t.glibc, t.min_os) for t in targets]),
         )
-
-    def collected(self) -> ConfigError:
-        first = self.errors[0]
-        return ConfigError(first.message, location=first.location, errors=tuple(self.errors))
 
     def plugins(self, value: Any) -> tuple[Plugin, ...]:
         if value is None:
@@ -264,9 +251,9 @@ class _Validator:
             contract = None
             if contract_path is not None:
                 try:
-                    contract = load_contract(contract_path, _display(contract_path))
+                    contract = load_contract(contract_path, display_path(contract_path))
                 except ConfigError as exc:
-                    self.errors.extend(exc.errors)
+                    self.errors.errors.extend(exc.errors)
             if sources == ():
                 self.fail((*path, "sources"), "a plugin needs at least one source file")
             if None in (name, sources, includes, defines, cflags, ldflags, contract) or language not in LANGUAGES:

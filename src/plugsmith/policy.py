@@ -15,25 +15,22 @@ The packaged defaults (``DEFAULTS``, one row per check with its evidence) are ov
       debug_crt: forbid                         # forbid | allow: Windows debug CRT imports
       map_applied: {factor: 2, min_extra: 8}    # "export everything" detector (false: off)
 
-``apply`` is pure: it takes a ``Verdict`` and the inspections behind it and returns the verdict
-with a ``PolicyCheck`` per check and artifact (passed ones too, so JUnit lists every check) and
-one per expected target.
+The same mapping can be given without a project (``plugsmith verify --policy FILE``). The
+checks themselves are :mod:`plugsmith.verify.checks`.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from plugsmith.errors import ConfigError, Location, PlugsmithError
-from plugsmith.inspect import Inspection
-from plugsmith.platforms import ARCHES
-from plugsmith.verify import PolicyCheck, TargetResult, Verdict
+from plugsmith._yaml import Located, PathKey, dotted
+from plugsmith.errors import ErrorCollector, Location, suggest
 
-__all__ = ["DEFAULTS", "POLICY_KEYS", "Policy", "apply", "from_matrix", "parse"]
+__all__ = ["CHECK_NAMES", "DEFAULTS", "POLICY_KEYS", "Policy", "for_targets", "from_mapping", "load", "parse",
+           "version_key"]
 
 #: Imports an artifact may have, per OS (glob patterns; case-insensitive on Windows). Evidence:
 #: zig 0.17.1 builds of plugins/greet (tests/release): macOS imports only libSystem; Windows
@@ -59,6 +56,10 @@ DEFAULTS: dict[str, Any] = {
     "map_applied": {"factor": 2.0, "min_extra": 8},  # > 2x the contract and >= 8 extra: map not applied
 }
 
+#: The policy checks by name, as ``--skip-check`` takes them and reports name them.
+CHECK_NAMES: tuple[str, ...] = ("arch", "imports", "glibc", "macos-min", "install-name", "debug-crt", "map-applied",
+                                "targets")
+
 POLICY_KEYS = ("targets", "imports", "extra_imports", "glibc_max", "macos_min_max", "install_name", "debug_crt",
                "map_applied")
 _OSES = tuple(DEFAULT_IMPORTS)
@@ -78,6 +79,8 @@ class Policy:
     #: target name: they replace the packaged default for that target, never an explicit policy key.
     target_glibc: tuple[tuple[str, str], ...] = ()
     target_macos_min: tuple[tuple[str, str], ...] = ()
+    explicit: frozenset[str] = frozenset()  # the keys the user's policy names
+    skip: frozenset[str] = frozenset()  # check names not run (``--skip-check``); the report names them
 
     def allowed_imports(self, os: str) -> tuple[str, ...]:
         return dict(self.imports).get(os, ())
@@ -85,42 +88,23 @@ class Policy:
 
 # --------------------------------------------------------------------------- loading
 
-
-def from_matrix(matrix: Any) -> Policy:
-    """The policy of a loaded ``Matrix``: its ``policy:`` section over the defaults; expected
-    targets default to the matrix's targets."""
-    policy = parse(matrix.policy, matrix.source)
-    if policy.targets is None:
-        policy = replace(policy, targets=tuple(t.name for t in matrix.targets))
-    explicit = matrix.policy if isinstance(matrix.policy, dict) else {}
-    if "glibc_max" not in explicit:
-        policy = replace(policy, target_glibc=tuple((t.name, t.glibc) for t in matrix.targets if t.glibc))
-    if "macos_min_max" not in explicit:
-        policy = replace(policy, target_macos_min=tuple((t.name, t.min_os) for t in matrix.targets if t.min_os))
-    return policy
+#: ``fail(path, message)``: report a problem at ``path`` inside the ``policy:`` mapping.
+Fail = Callable[[PathKey, str], None]
 
 
-def parse(raw: Any, source: Any = None) -> Policy:
-    """Validate a raw ``policy:`` mapping; every problem is reported with file:line:col."""
-    errors: list[PlugsmithError] = []
-
-    def fail(path: tuple[str | int, ...], message: str) -> None:
-        full = ("policy", *path)
-        if source is not None:
-            location = source.where(full)
-        else:
-            location = Location("policy", field=".".join(str(p) for p in full))
-        errors.append(PlugsmithError(message, location=location))
-
+def parse(raw: Any, fail: Fail) -> Policy:
+    """Validate a raw ``policy:`` mapping over the packaged defaults. Problems go to ``fail`` (the
+    caller's error collector, so they are reported with the file's other errors); the returned
+    value is only meaningful when none were reported."""
     if raw is None:
         return Policy()
     if not isinstance(raw, dict):
         fail((), f"expected a mapping, got {type(raw).__name__}")
-        raise _collected(errors)
+        return Policy()
     for key in raw:
         if key not in POLICY_KEYS:
-            fail((key,), f"unknown key '{key}'{_suggest(key, POLICY_KEYS)}")
-    values: dict[str, Any] = {}
+            fail((key,), f"unknown key '{key}'{suggest(key, POLICY_KEYS, list_known=True)}")
+    values: dict[str, Any] = {"explicit": frozenset(k for k in raw if k in POLICY_KEYS)}
     if "targets" in raw:
         values["targets"] = _strings(raw["targets"], ("targets",), fail)
     imports = dict(DEFAULT_IMPORTS)
@@ -133,7 +117,7 @@ def parse(raw: Any, source: Any = None) -> Policy:
             continue
         for os_name, patterns in section.items():
             if os_name not in _OSES:
-                fail((key, os_name), f"unknown OS '{os_name}'{_suggest(os_name, _OSES)}")
+                fail((key, os_name), f"unknown OS '{os_name}'{suggest(os_name, _OSES, list_known=True)}")
                 continue
             listed = _strings(patterns, (key, os_name), fail) or ()
             imports[os_name] = listed if replace_list else imports[os_name] + listed
@@ -155,12 +139,50 @@ def parse(raw: Any, source: Any = None) -> Policy:
         values["forbid_debug_crt"] = raw["debug_crt"] != "allow"
     if "map_applied" in raw:
         _parse_map_applied(raw["map_applied"], values, fail)
-    if errors:
-        raise _collected(errors)
     return Policy(**values)
 
 
-def _parse_map_applied(value: Any, values: dict[str, Any], fail: Any) -> None:
+def for_targets(policy: Policy, targets: Sequence[tuple[str, str | None, str | None]]) -> Policy:
+    """``policy`` for a project whose targets are ``(name, glibc pin, macOS minimum)``: the
+    expected set defaults to every target, and a target's own pin is its ceiling unless the policy
+    names one explicitly."""
+    out = policy
+    if out.targets is None:
+        out = replace(out, targets=tuple(name for name, _, _ in targets))
+    if "glibc_max" not in policy.explicit:
+        out = replace(out, target_glibc=tuple((name, glibc) for name, glibc, _ in targets if glibc))
+    if "macos_min_max" not in policy.explicit:
+        out = replace(out, target_macos_min=tuple((name, min_os) for name, _, min_os in targets if min_os))
+    return out
+
+
+def load(path: Path) -> Policy:
+    """A policy file given with ``--policy FILE``: the same schema as build_matrix.yaml's
+    ``policy:`` section, either at the top level or under a ``policy:`` key."""
+    from plugsmith import _yaml
+    from plugsmith._fs import display_path
+
+    doc = _yaml.load(path, display_path(path))
+    nested = isinstance(doc.value, dict) and set(doc.value) == {"policy"}
+    return from_mapping(doc.value["policy"] if nested else doc.value or None, doc, ("policy",) if nested else ())
+
+
+def from_mapping(raw: Any, doc: Located | None = None, prefix: PathKey = ("policy",)) -> Policy:
+    """``parse`` for a mapping on its own (a library user's dict, a policy file): raises one
+    ``ConfigError`` listing every problem, located in ``doc`` when given."""
+    collector = ErrorCollector()
+
+    def fail(where: PathKey, message: str) -> None:
+        full = (*prefix, *where)
+        location = doc.where(full, dotted(("policy", *where))) if doc else Location("policy", field=dotted(full))
+        collector.add(message, location)
+
+    policy = parse(raw, fail)
+    collector.raise_if_any()
+    return policy
+
+
+def _parse_map_applied(value: Any, values: dict[str, Any], fail: Fail) -> None:
     if value is False:
         values["map_factor"] = None
         return
@@ -180,7 +202,7 @@ def _parse_map_applied(value: Any, values: dict[str, Any], fail: Any) -> None:
     values["map_min_extra"] = extra
 
 
-def _strings(value: Any, path: tuple[str | int, ...], fail: Any) -> tuple[str, ...] | None:
+def _strings(value: Any, path: PathKey, fail: Fail) -> tuple[str, ...] | None:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
@@ -194,153 +216,6 @@ def _is_version(value: Any) -> bool:
     return bool(text) and all(p.isdigit() for p in text.split("."))
 
 
-def _version_key(text: str) -> tuple[int, ...]:
+def version_key(text: str) -> tuple[int, ...]:
+    """``"2.17"`` -> ``(2, 17)``: versions compare as numbers, not strings."""
     return tuple(int(p) for p in text.split(".") if p.isdigit())
-
-
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(choices)})"
-
-
-def _collected(errors: list[PlugsmithError]) -> ConfigError:
-    return ConfigError(errors[0].message, location=errors[0].location, errors=tuple(errors))
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def apply(verdict: Verdict, inspections: Sequence[Inspection], policy: Policy) -> Verdict:
-    """``inspections[i]`` is the inspection behind ``verdict.targets[i]`` (``verify.check`` keeps order)."""
-    if len(inspections) != len(verdict.targets):
-        raise ValueError("one inspection per target result is needed")
-    baselines = _baselines(verdict.targets)
-    targets = tuple(
-        replace(result, policy=result.policy + tuple(_checks(result, ins, policy, baselines)))
-        for result, ins in zip(verdict.targets, inspections, strict=True)
-    )
-    run_level = verdict.policy
-    if policy.targets is not None:
-        present = {t.target.split(":", 1)[0] for t in verdict.targets}
-        plugins = sorted({t.plugin for t in verdict.targets})
-        for name in policy.targets:
-            if name in present:
-                per_plugin = [p for p in plugins if not any(t.plugin == p and t.target.split(":", 1)[0] == name
-                                                            for t in verdict.targets)]
-                if per_plugin:
-                    run_level += (PolicyCheck(name=f"target {name}", passed=False,
-                                              message=f"expected target {name} is missing for plugin(s) "
-                                                      f"{', '.join(per_plugin)}"),)
-                else:
-                    run_level += (PolicyCheck(name=f"target {name}", passed=True, message=f"{name} is present"),)
-            else:
-                run_level += (PolicyCheck(name=f"target {name}", passed=False,
-                                          message=f"expected target {name} is missing: no artifact for it was given"),)
-    return replace(verdict, targets=targets, policy=run_level)
-
-
-def _baselines(results: Sequence[TargetResult]) -> dict[str, int]:
-    """Per plugin, the smallest export count: the reference when there is no contract."""
-    out: dict[str, int] = {}
-    for r in results:
-        out[r.plugin] = min(out.get(r.plugin, len(r.exported)), len(r.exported))
-    return out
-
-
-def _checks(result: TargetResult, ins: Inspection, policy: Policy, baselines: dict[str, int]) -> list[PolicyCheck]:
-    checks = [_arch(ins), _imports(ins, policy)]
-    target = result.target.split(":", 1)[0]
-    glibc_max = dict(policy.target_glibc).get(target, policy.glibc_max)
-    macos_min_max = dict(policy.target_macos_min).get(target, policy.macos_min_max)
-    if ins.format == "elf" and glibc_max is not None:
-        checks.append(_glibc(ins, glibc_max))
-    if ins.format == "macho":
-        if macos_min_max is not None:
-            checks.append(_macos_min(ins, macos_min_max))
-        if policy.install_name is not None:
-            checks.append(_install_name(ins, policy.install_name))
-    if ins.format == "pe" and policy.forbid_debug_crt:
-        checks.append(_debug_crt(ins))
-    if policy.map_factor is not None:
-        checks.append(_map_applied(result, policy, baselines))
-    return checks
-
-
-def _arch(ins: Inspection) -> PolicyCheck:
-    known = [r.arch for r in ARCHES if r.os == ins.os]
-    ok = ins.arch in known
-    what = {"pe": "machine type", "elf": "e_machine", "macho": "CPU type"}.get(ins.format, "architecture")
-    return PolicyCheck(name="arch", passed=ok, message=f"{what} {ins.arch}" + (
-        "" if ok else f" is not a {ins.os} architecture plugsmith targets ({', '.join(known)})"))
-
-
-def _matches(name: str, patterns: Sequence[str], *, fold: bool) -> bool:
-    if fold:
-        return any(fnmatch.fnmatchcase(name.lower(), p.lower()) for p in patterns)
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
-def _imports(ins: Inspection, policy: Policy) -> PolicyCheck:
-    allowed = policy.allowed_imports(ins.os)
-    fold = ins.os == "windows"
-    extra = [name for name in ins.imports if not _matches(name, allowed, fold=fold)]
-    if extra:
-        return PolicyCheck(name="imports", passed=False,
-                           message=f"imports {', '.join(extra)}, not in the {ins.os} allow-list "
-                                   f"({', '.join(allowed)}); add it to policy.extra_imports.{ins.os} if intended")
-    return PolicyCheck(name="imports", passed=True,
-                       message=f"imports {', '.join(ins.imports) if ins.imports else 'nothing'}: all allowed")
-
-
-def _glibc(ins: Inspection, ceiling: str) -> PolicyCheck:
-    if ins.glibc_max is None:
-        return PolicyCheck(name="glibc", passed=True, message="needs no GLIBC_x.y symbol version")
-    ok = _version_key(ins.glibc_max) <= _version_key(ceiling)
-    return PolicyCheck(name="glibc", passed=ok, message=f"needs GLIBC_{ins.glibc_max}" + (
-        f", at or below the ceiling {ceiling}" if ok else f", above the ceiling {ceiling}: it will not load on "
-        f"systems with glibc {ceiling}"))
-
-
-def _macos_min(ins: Inspection, ceiling: str) -> PolicyCheck:
-    if ins.min_os is None:
-        return PolicyCheck(name="macos-min", passed=False,
-                           message="no LC_BUILD_VERSION or LC_VERSION_MIN: the minimum macOS cannot be proven")
-    ok = _version_key(ins.min_os) <= _version_key(ceiling)
-    return PolicyCheck(name="macos-min", passed=ok, message=f"minimum macOS {ins.min_os}" + (
-        f", at or below the ceiling {ceiling}" if ok else f", above the ceiling {ceiling}: it will not load on "
-        f"macOS {ceiling}"))
-
-
-def _install_name(ins: Inspection, template: str) -> PolicyCheck:
-    file = PurePosixPath(str(ins.path).rsplit("!", 1)[-1]).name
-    want = template.replace("{file}", file)
-    ok = ins.soname == want
-    return PolicyCheck(name="install-name", passed=ok, message=f"install name {ins.soname or '(none)'}" + (
-        "" if ok else f", expected {want}"))
-
-
-def _debug_crt(ins: Inspection) -> PolicyCheck:
-    debug = [name for name in ins.imports if _matches(name, DEBUG_CRT, fold=True)]
-    if debug:
-        return PolicyCheck(name="debug-crt", passed=False,
-                           message=f"imports the debug CRT ({', '.join(debug)}), which is not redistributable")
-    return PolicyCheck(name="debug-crt", passed=True, message="no debug CRT import")
-
-
-def _map_applied(result: TargetResult, policy: Policy, baselines: dict[str, int]) -> PolicyCheck:
-    count = len(result.exported)
-    if result.checked_against_contract:
-        base = count - len(result.leaked) + len(result.missing)
-        against = f"the contract's {base}"
-    else:
-        base = baselines.get(result.plugin, count)
-        against = f"the {base} of the leanest {result.plugin} artifact"
-    factor = policy.map_factor or 1.0
-    bad = count > factor * max(base, 1) and count - base >= policy.map_min_extra
-    if bad:
-        return PolicyCheck(name="map-applied", passed=False,
-                           message=f"exports {count} symbols against {against}: the export map was not applied "
-                                   "(an 'export everything' link)")
-    return PolicyCheck(name="map-applied", passed=True, message=f"exports {count} symbols against {against}")

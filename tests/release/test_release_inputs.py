@@ -365,8 +365,9 @@ def test_truncated_binary_named_explicitly_is_an_input_error(capsys, greet_dist:
     assert err.startswith(f"plugsmith: error: {cut}: malformed Mach-O: truncated") and "Traceback" not in err
 
 
-def test_project_config_applies_only_when_named(capsys, greet_dist: Path, tmp_path: Path, monkeypatch) -> None:
-    """A build_matrix.yaml in the current folder does not judge ARTIFACTs unless -C/-c names it."""
+def test_project_config_applies_when_found(capsys, greet_dist: Path, tmp_path: Path, monkeypatch) -> None:
+    """A project found in the current folder (or named with -C/-c) judges ARTIFACTs with its contract,
+    policy and expected targets; --no-project checks parity and the default policy only."""
     (tmp_path / "build_matrix.yaml").write_text(
         "version: 1\nplugins:\n  - {name: greet, sources: [g.c], contract: g.symbols}\n"
         "targets: [linux-x86_64, linux-aarch64]\n")
@@ -374,12 +375,15 @@ def test_project_config_applies_only_when_named(capsys, greet_dist: Path, tmp_pa
     shutil.copy(CONTRACT, tmp_path / "g.symbols")
     monkeypatch.chdir(tmp_path)
     lib = str(greet_path(greet_dist, "linux-x86_64"))
-    code, data, _ = verify_json(capsys, lib)
-    assert code == 0 and data["policy"] == []
-    code, data, _ = verify_json(capsys, lib, "-C", ".")
-    assert code == 1
-    assert [(c["name"], c["passed"]) for c in data["policy"]] == [("target linux-x86_64", True),
-                                                                   ("target linux-aarch64", False)]
+    code, data, _ = verify_json(capsys, lib, "--no-project")
+    assert (code, data["policy"], data["contract"]) == (0, [], None)
+    assert data["targets"][0]["checked_against_contract"] is False
+    for named in ((), ("-C", "."), ("-c", "build_matrix.yaml")):
+        code, data, _ = verify_json(capsys, lib, *named)
+        assert (code, data["contract"]) == (1, "g.symbols"), named
+        assert data["targets"][0]["checked_against_contract"] is True
+        assert [(c["name"], c["passed"]) for c in data["policy"]] == [("target linux-x86_64", True),
+                                                                       ("target linux-aarch64", False)]
 
 
 def test_binaries_are_found_by_content_not_name(capsys, greet_dist: Path, tmp_path: Path) -> None:

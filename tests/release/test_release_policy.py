@@ -16,12 +16,13 @@ from plugsmith.contract import load as load_contract
 from plugsmith.errors import ConfigError
 from plugsmith.inspect import inspect_file
 from plugsmith.verify import PolicyCheck, Subject, Verdict, check
+from plugsmith.verify.checks import apply
 
 
 def _verdict(path: Path, chosen: policy.Policy, contract: Path | None = None) -> Verdict:
     c = load_contract(contract) if contract else None
     subjects = [Subject(plugin="p", target=f"{i.os}-{i.arch}", inspection=i, contract=c) for i in inspect_file(path)]
-    return policy.apply(check(subjects), [s.inspection for s in subjects], chosen)
+    return apply(check(subjects), [s.inspection for s in subjects], chosen)
 
 
 def _one(path: Path, name: str, chosen: policy.Policy | None = None, contract: Path | None = None) -> PolicyCheck:
@@ -47,14 +48,14 @@ def test_an_extra_library_is_caught(extras: dict[str, Path]) -> None:
     assert not result.passed
     assert result.message.startswith("imports libhelper.so, not in the linux allow-list (libc.so.6, libm.so.6,")
     assert result.message.endswith("add it to policy.extra_imports.linux if intended")
-    allowed = policy.parse({"extra_imports": {"linux": ["libhelper.so"]}})
+    allowed = policy.from_mapping({"extra_imports": {"linux": ["libhelper.so"]}})
     assert _one(extras["needy"], "imports", allowed).passed
 
 
 def test_windows_import_names_are_case_insensitive(greet_dist: Path) -> None:
-    strict = policy.parse({"imports": {"windows": ["kernel32.DLL", "API-MS-WIN-CRT-*.DLL"]}})
+    strict = policy.from_mapping({"imports": {"windows": ["kernel32.DLL", "API-MS-WIN-CRT-*.DLL"]}})
     assert _one(greet_path(greet_dist, "windows-aarch64"), "imports", strict).passed
-    no_crt = policy.parse({"imports": {"windows": ["kernel32.dll"]}})
+    no_crt = policy.from_mapping({"imports": {"windows": ["kernel32.dll"]}})
     assert not _one(greet_path(greet_dist, "windows-aarch64"), "imports", no_crt).passed
 
 
@@ -67,8 +68,8 @@ def test_glibc_ceiling(extras: dict[str, Path]) -> None:
     new = _one(extras["glibc228"], "glibc")
     assert not new.passed
     assert new.message == ("needs GLIBC_2.25, above the ceiling 2.17: it will not load on systems with glibc 2.17")
-    assert _one(extras["glibc228"], "glibc", policy.parse({"glibc_max": "2.28"})).passed
-    assert not [c for t in _verdict(extras["glibc228"], policy.parse({"glibc_max": None})).targets
+    assert _one(extras["glibc228"], "glibc", policy.from_mapping({"glibc_max": "2.28"})).passed
+    assert not [c for t in _verdict(extras["glibc228"], policy.from_mapping({"glibc_max": None})).targets
                 for c in t.policy if c.name == "glibc"]
 
 
@@ -81,7 +82,7 @@ def test_macos_minimum_ceiling(greet_dist: Path, extras: dict[str, Path]) -> Non
     bad = _one(extras["macos13"], "macos-min")
     assert not bad.passed
     assert bad.message == "minimum macOS 13.0, above the ceiling 11.0: it will not load on macOS 11.0"
-    assert _one(extras["macos13"], "macos-min", policy.parse({"macos_min_max": "13.0"})).passed
+    assert _one(extras["macos13"], "macos-min", policy.from_mapping({"macos_min_max": "13.0"})).passed
 
 
 def test_a_target_declares_its_own_ceilings(tmp_path: Path, extras: dict[str, Path]) -> None:
@@ -95,12 +96,12 @@ def test_a_target_declares_its_own_ceilings(tmp_path: Path, extras: dict[str, Pa
     base = ("version: 1\nplugins: [{name: t, sources: [t.c], contract: t.symbols}]\ntargets:\n"
             "  - {os: macos, arch: aarch64, min_os: \"13.0\"}\n  - {os: linux, arch: x86_64, glibc: \"2.28\"}\n")
     config.write_text(base)
-    declared = policy.from_matrix(matrix.load(config))
+    declared = matrix.load(config).policy
     assert (declared.target_macos_min, declared.target_glibc) == ((("macos-aarch64", "13.0"),),
                                                                   (("linux-x86_64-glibc2.28", "2.28"),))
     assert _one(extras["macos13"], "macos-min", declared).passed  # target name macos-aarch64 matches
     config.write_text(base + "policy:\n  macos_min_max: \"11.0\"\n")
-    explicit = policy.from_matrix(matrix.load(config))
+    explicit = matrix.load(config).policy
     assert explicit.target_macos_min == ()
     assert not _one(extras["macos13"], "macos-min", explicit).passed
 
@@ -111,7 +112,7 @@ def test_install_name(greet_dist: Path, extras: dict[str, Path]) -> None:
     bad = _one(extras["badname"], "install-name")
     assert not bad.passed
     assert bad.message == "install name /usr/local/lib/libbadname.dylib, expected @rpath/libbadname.dylib"
-    custom = policy.parse({"install_name": "/usr/local/lib/{file}"})
+    custom = policy.from_mapping({"install_name": "/usr/local/lib/{file}"})
     assert _one(extras["badname"], "install-name", custom).passed
 
 
@@ -123,7 +124,7 @@ def test_debug_crt(greet_dist: Path, extras: dict[str, Path]) -> None:
     bad = _one(extras["debug_crt"], "debug-crt")
     assert not bad.passed
     assert bad.message == "imports the debug CRT (ucrtbased.dll), which is not redistributable"
-    assert not [c for t in _verdict(extras["debug_crt"], policy.parse({"debug_crt": "allow"})).targets
+    assert not [c for t in _verdict(extras["debug_crt"], policy.from_mapping({"debug_crt": "allow"})).targets
                 for c in t.policy if c.name == "debug-crt"]
 
 
@@ -165,7 +166,7 @@ def test_a_single_leak_is_a_leak_not_a_missing_map(greet_dist: Path, tmp_path: P
 def test_export_everything_without_contract_compares_with_the_group(extras: dict[str, Path]) -> None:
     subjects = [Subject(plugin="ea", target=name, inspection=inspect_file(extras[name])[0])
                 for name in ("export_all", "export_mapped")]
-    verdict = policy.apply(check(subjects), [s.inspection for s in subjects], policy.Policy())
+    verdict = apply(check(subjects), [s.inspection for s in subjects], policy.Policy())
     checks = {t.target: c for t in verdict.targets for c in t.policy if c.name == "map-applied"}
     assert not checks["export_all"].passed
     assert checks["export_all"].message.startswith("exports 32 symbols against the 2 of the leanest ea artifact")
@@ -180,7 +181,7 @@ def test_policy_section_errors_are_located() -> None:
             "  macos_min_max: eleven\n  map_applied: {factor: 0}\n")
     doc = _yaml.loads(text, "build_matrix.yaml")
     with pytest.raises(ConfigError) as info:
-        policy.parse(doc.value["policy"], doc)
+        policy.from_mapping(doc.value["policy"], doc)
     assert info.value.lines() == [
         "build_matrix.yaml:3:15: policy.glibc_maks: unknown key 'glibc_maks' (did you mean 'glibc_max'?)",
         "build_matrix.yaml:5:11: policy.imports.linx: unknown OS 'linx' (did you mean 'linux'?)",

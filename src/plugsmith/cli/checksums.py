@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from plugsmith.cli._release import gather
 from plugsmith.cli.common import project_options
 from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED
 
@@ -28,17 +29,17 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write SHA256SUMS here (default: stdout)")
     p.add_argument("--manifest", type=Path, metavar="FILE", help="write the provenance manifest (JSON) here")
     p.add_argument("--check", type=Path, metavar="FILE", help="compare with a SHA256SUMS or manifest file")
+    p.set_defaults(no_policy=True)
 
 
 def execute(args: argparse.Namespace) -> int:
     from plugsmith import provenance
-    from plugsmith.cli.verify import check_set, gather_set, write_provenance
+    from plugsmith.report.files import write_provenance
+    from plugsmith.verify import judge
 
-    args.no_policy = True
-    args.expect = []
     with tempfile.TemporaryDirectory(prefix="plugsmith-checksums-") as work:
-        found = gather_set(args, Path(work))
-        entries = provenance.entries(found.files)
+        inputs = gather(args, Path(work))
+        entries = provenance.entries((f.display, f.path) for f in inputs.found.files)
         if args.check:
             differences = provenance.compare(provenance.load_expected(args.check), entries)
             for line in differences:
@@ -50,6 +51,7 @@ def execute(args: argparse.Namespace) -> int:
         if args.output is None:
             sys.stdout.write(provenance.sha256sums(entries))
         if args.output or args.manifest:
-            verdict = check_set(args, found) if args.manifest else None
-            write_provenance(args.output, args.manifest, verdict, found)
+            verdict = judge(inputs.found, inputs.expectation) if args.manifest else None
+            write_provenance(verdict, inputs.found, sums=args.output, manifest_path=args.manifest,
+                             contract=inputs.contract)
     return EXIT_OK

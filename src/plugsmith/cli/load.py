@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from plugsmith.cli._release import parse_target_map
 from plugsmith.cli.common import flag, load_plan, project_options, rel
 from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED, ConfigError
 
@@ -115,12 +116,12 @@ def _from_plan(plan: object, loader: Loader) -> list[LoadResult]:
 
 
 def _from_artifacts(args: argparse.Namespace, loader: Loader, unpacked: Path) -> list[LoadResult]:
-    from plugsmith import artifacts
     from plugsmith.contract import load as load_contract
     from plugsmith.runtime import LoadResult
+    from plugsmith.verify import collect as artifacts
 
     contract = load_contract(args.contract, rel(args.contract))
-    target_map = artifacts.parse_target_map(args.target_map)
+    target_map = parse_target_map(args.target_map)
     gathered = artifacts.gather(args.artifacts, unpacked)
     results: list[LoadResult] = []
     for found in gathered.binaries:

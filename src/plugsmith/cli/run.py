@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 
 from plugsmith import __version__
-from plugsmith.cli import verify
+from plugsmith.cli._release import gather, release_options, report
 from plugsmith.cli.common import build_options, load_plan, project_options, report_options, run_build
-from plugsmith.errors import EXIT_BUILD_FAILED
+from plugsmith.errors import EXIT_BUILD_FAILED, EXIT_OK, EXIT_VERIFY_FAILED
 
 NAME = "run"
 HELP = "the main job: build every target, then verify every artifact"
@@ -21,15 +23,21 @@ def configure(p: argparse.ArgumentParser) -> None:
     project_options(p)
     build_options(p)
     report_options(p)
-    verify.release_options(p)
+    release_options(p)
     p.set_defaults(artifacts=[], contract=None)
 
 
 def execute(args: argparse.Namespace) -> int:
+    from plugsmith.verify import judge
+
     plan = load_plan(args)
     print(f"plugsmith {__version__}: {plan.matrix.project}: {len(plan.jobs)} jobs on "
           f"{', '.join(t.name for t in plan.targets)}", file=sys.stderr)
     result = run_build(args, plan)
     if not result.ok:
         return EXIT_BUILD_FAILED
-    return verify.execute(args, plan)
+    with tempfile.TemporaryDirectory(prefix="plugsmith-run-") as work:
+        inputs = gather(args, Path(work), plan, result)
+        verdict = judge(inputs.found, inputs.expectation)
+        report(args, verdict, inputs)
+    return EXIT_OK if verdict.ok else EXIT_VERIFY_FAILED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plugsmith.report.json import to_data, to_json
+from plugsmith.report.json_report import to_data, to_json
 from plugsmith.report.terminal import render_terminal
 
 __all__ = ["render_terminal", "to_data", "to_json"]

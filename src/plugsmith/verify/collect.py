@@ -1,4 +1,7 @@
-"""Find binaries among the paths a user gives ``plugsmith verify`` and name them.
+"""What a verify run looks at: an ``ArtifactSet``, from paths a user gives or from a build.
+
+``from_paths`` finds binaries among the paths a user gives ``plugsmith verify``; ``from_build``
+takes a build's own results (or, with none, the plan's expected outputs in dist/).
 
 Inputs are any mix of files, folders (searched recursively) and archives (zip, wheels, tar,
 tar.gz, tar.xz, tar.bz2, tar.zst; read safely by :mod:`plugsmith.archives` into a private
@@ -16,10 +19,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from plugsmith._fs import display_path
 from plugsmith.archives import Limits, archive_kind, extract
 from plugsmith.errors import InputError
 from plugsmith.inspect import Inspection, inspect_file, is_binary
+
+if TYPE_CHECKING:
+    from plugsmith.build.engine import BuildResult
+    from plugsmith.plan import Plan
 
 _LIB_NAME = re.compile(
     r"^(?:lib)?(?P<name>.+?)"
@@ -49,10 +58,77 @@ class Gathered:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Identified:
+class Artifact:
+    """One binary (one slice of a fat Mach-O file), named by plugin and target."""
+
     plugin: str
     target: str
     inspection: Inspection  # ``path`` is the display name, not the temporary copy
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShippedFile:
+    """A file of the release as users get it: its display name and where to read its bytes."""
+
+    display: str
+    path: Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildRecord:
+    """What plugsmith built a target with (when the artifacts come from this project's build)."""
+
+    target: str
+    cflags: tuple[str, ...]
+    ldflags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArtifactSet:
+    """The input of ``verify.judge``: every artifact found, every shipped file, and the problems
+    met while finding them (a library-named file that is not a binary, an unreadable one, an
+    expected artifact that does not exist)."""
+
+    artifacts: tuple[Artifact, ...]
+    files: tuple[ShippedFile, ...]
+    problems: tuple[str, ...] = ()
+    builds: tuple[BuildRecord, ...] = ()
+    #: from a build or dist/: the targets that were asked for (``-t``), which narrow the policy's expected set
+    selected_targets: tuple[str, ...] | None = None
+
+
+def from_paths(paths: Sequence[Path], workdir: Path, *, target_map: Sequence[tuple[str, str]] = (),
+               limits: Limits | None = None) -> ArtifactSet:
+    """Every binary under ``paths`` (files, folders, archives; archives unpacked under ``workdir``,
+    which the caller removes), inspected and named."""
+    gathered = gather(paths, workdir, limits)
+    artifacts, broken = identify(gathered.binaries, target_map)
+    return ArtifactSet(artifacts=tuple(artifacts), files=tuple(ShippedFile(display=f.display, path=f.path)
+                                                               for f in gathered.binaries),
+                       problems=gathered.problems + tuple(broken))
+
+
+def from_build(plan: Plan, result: BuildResult | None = None) -> ArtifactSet:
+    """The plan's artifacts: those ``result`` reports (a build that just ran), else whatever of
+    them is in dist/ now. Each is named by its job (plugin and target), not by guessing."""
+    built = {r.job.id: r.artifact for r in result.results if r.ok and r.artifact is not None} if result else None
+    found: list[tuple[Found, str, str]] = []
+    absent: list[str] = []
+    for job in plan.jobs:
+        path = built.get(job.id) if built is not None else (job.artifact if job.artifact.is_file() else None)
+        if path is None:
+            absent.append(f"{job.id}: artifact {display_path(job.artifact)} does not exist (run 'plugsmith build')")
+            continue
+        found.append((Found(path=path, display=display_path(path), explicit=True), job.plugin.name, job.target.name))
+    artifacts, broken = identify([f for f, _, _ in found])
+    named_by = {f.display: (plugin, target) for f, plugin, target in found}
+    named = tuple(replace(a, plugin=named_by[str(a.inspection.path)][0], target=named_by[str(a.inspection.path)][1])
+                  for a in artifacts)
+    builds = tuple(BuildRecord(target=job.target.name, cflags=tuple(f.value for f in job.cflags),
+                               ldflags=tuple(f.value for f in job.ldflags)) for job in plan.jobs)
+    return ArtifactSet(artifacts=named, files=tuple(ShippedFile(display=f.display, path=f.path) for f, _, _ in found),
+                       problems=tuple(absent) + tuple(broken), builds=builds,
+                       selected_targets=tuple(t.name for t in plan.targets))
 
 
 def plugin_name(path: Path | str) -> str:
@@ -65,13 +141,6 @@ def target_name(ins: Inspection) -> str:
     return f"{ins.os}-{ins.arch}"
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def gather(paths: Iterable[Path], workdir: Path, limits: Limits | None = None) -> Gathered:
     """Every binary under ``paths``; archives are unpacked under ``workdir`` (which the caller removes).
 
@@ -81,9 +150,9 @@ def gather(paths: Iterable[Path], workdir: Path, limits: Limits | None = None) -
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
-                state.file(child, _display(child), explicit=False)
+                state.file(child, display_path(child), explicit=False)
         elif path.is_file():
-            state.file(path, _display(path), explicit=True)
+            state.file(path, display_path(path), explicit=True)
         else:
             raise InputError(f"{path}: no such file or folder")
     return Gathered(binaries=tuple(state.found), problems=tuple(state.problems), archives=tuple(state.archives))
@@ -131,21 +200,10 @@ def _not_binary(path: Path, display: str) -> str:
     return f"{display}: named like a shared library but {what}"
 
 
-def parse_target_map(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    """``GLOB=TARGET`` strings -> pairs; the glob matches the artifact's display name or derived target."""
-    out = []
-    for item in items:
-        glob, sep, target = item.partition("=")
-        if not sep or not glob.strip() or not target.strip():
-            raise InputError(f"--target-map {item!r}: expected GLOB=TARGET, e.g. '*/linux-x86_64/*=linux-x86_64'")
-        out.append((glob.strip(), target.strip()))
-    return tuple(out)
-
-
-def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = ()) -> tuple[list[Identified], list[str]]:
+def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = ()) -> tuple[list[Artifact], list[str]]:
     """Inspect each binary. One that does not parse is a problem line naming it (so the rest of a
     release is still checked and reported), or an ``InputError`` when the user named it."""
-    out: list[Identified] = []
+    out: list[Artifact] = []
     broken: list[str] = []
     for item in found:
         try:
@@ -157,7 +215,7 @@ def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = ())
             continue
         for ins in inspections:
             shown = replace(ins, path=Path(item.display))
-            out.append(Identified(plugin=plugin_name(item.display.rsplit("!", 1)[-1]),
+            out.append(Artifact(plugin=plugin_name(item.display.rsplit("!", 1)[-1]),
                                   target=_mapped(item.display, shown, target_map), inspection=shown))
     return out, broken
 

@@ -1,0 +1,151 @@
+"""Glue shared by ``verify``, ``run`` and ``checksums``: command-line options -> the verify stage's
+inputs (an ``ArtifactSet`` and an ``Expectation``), and the verdict -> the report files asked for.
+
+Which project applies: ``-c FILE`` names one; otherwise the build_matrix.yaml of ``-C DIR`` (or of
+the current folder) is found and used when it exists (``--no-project`` turns that off). A project supplies the
+contract of each plugin (by name), the release policy and the expected targets. ``--contract``
+holds every artifact to one contract instead; ``--policy FILE`` replaces the project's policy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from plugsmith._fs import display_path
+from plugsmith.cli.common import console, flag, load_plan, project_dir
+from plugsmith.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from plugsmith.build.engine import BuildResult
+    from plugsmith.matrix import Matrix
+    from plugsmith.plan import Plan
+    from plugsmith.policy import Policy
+    from plugsmith.verify import ArtifactSet, Expectation, Verdict
+
+
+def release_options(p: argparse.ArgumentParser) -> None:
+    """Policy and report-file options, shared by ``verify`` and ``run``."""
+    from plugsmith.policy import CHECK_NAMES
+
+    p.add_argument("--target-map", action="append", default=[], metavar="GLOB=TARGET",
+                   help="name the target of artifacts whose path (archive!member) or derived target "
+                        "(e.g. linux-x86_64) matches GLOB (repeatable; first match wins)")
+    p.add_argument("--expect", action="append", default=[], metavar="TARGET",
+                   help="a target that must be present (repeatable; default: policy.targets, else the "
+                        "project's targets when a project applies)")
+    p.add_argument("--policy", type=Path, metavar="FILE",
+                   help="the release policy (the schema of build_matrix.yaml's policy: section); "
+                        "replaces the project's")
+    p.add_argument("--skip-check", action="append", default=[], metavar="NAME", choices=CHECK_NAMES,
+                   help=f"do not run this policy check (repeatable; named in the report): {', '.join(CHECK_NAMES)}")
+    p.add_argument("--no-policy", action="store_true", help="check exports and parity only")
+    p.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown report")
+    p.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
+    p.add_argument("--sha256sums", type=Path, metavar="FILE", help="write SHA256SUMS of the artifacts")
+    p.add_argument("--provenance", type=Path, metavar="FILE", help="write a provenance manifest (JSON)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReleaseInputs:
+    found: ArtifactSet
+    expectation: Expectation
+    contract: Path | None  # the one contract file every artifact is held to, when there is one
+
+
+def project_for(args: argparse.Namespace) -> Matrix | None:
+    """The project that applies to explicit ARTIFACTs (see the module docstring)."""
+    from plugsmith import matrix
+
+    if getattr(args, "config", None) is not None:
+        return matrix.load(args.config)
+    if flag(args, "no_project"):
+        return None
+    candidate = project_dir(args) / matrix.CONFIG_NAME
+    return matrix.load(candidate) if candidate.is_file() else None
+
+
+def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
+           result: BuildResult | None = None) -> ReleaseInputs:
+    """ARTIFACTs when given, else the project's build (``plan``/``result`` when the caller just built)."""
+    from plugsmith import verify
+    from plugsmith.contract import load as load_contract
+
+    contract_path: Path | None = getattr(args, "contract", None)
+    artifacts: list[Path] = getattr(args, "artifacts", [])
+    target_map = parse_target_map(getattr(args, "target_map", []))
+    if artifacts:
+        project = project_for(args)
+        found = verify.from_paths(artifacts, work, target_map=target_map)
+        if args.target:
+            found = _select(found, args.target)
+        contract = load_contract(contract_path, display_path(contract_path)) if contract_path else None
+    else:
+        if contract_path:
+            raise ConfigError("--contract needs ARTIFACTs to check; without ARTIFACTs plugsmith verifies dist/ "
+                              "against the contracts named in build_matrix.yaml")
+        plan = plan if plan is not None else load_plan(args)
+        project, contract = plan.matrix, None
+        found = verify.from_build(plan, result)
+    expectation = verify.Expectation(
+        contract=contract,
+        contracts={p.name: p.contract for p in project.plugins} if project is not None else {},
+        targets=project.targets if project is not None else (),
+        policy=_policy(args, project))
+    single = contract_path
+    if single is None and project is not None and contract is None:
+        paths = {p.contract_path for p in project.plugins}
+        single = next(iter(paths)) if len(paths) == 1 else None
+    return ReleaseInputs(found=found, expectation=expectation, contract=single)
+
+
+def _policy(args: argparse.Namespace, project: Matrix | None) -> Policy | None:
+    from plugsmith import policy as policy_mod
+
+    if flag(args, "no_policy"):
+        return None
+    chosen_file: Path | None = getattr(args, "policy", None)
+    if chosen_file is not None:
+        chosen = policy_mod.load(chosen_file)
+        if project is not None:
+            chosen = policy_mod.for_targets(chosen, [(t.name, t.glibc, t.min_os) for t in project.targets])
+    else:
+        chosen = project.policy if project is not None else policy_mod.Policy()
+    if getattr(args, "expect", None):
+        chosen = replace(chosen, targets=tuple(args.expect))
+    skip = frozenset(getattr(args, "skip_check", []) or ())
+    return replace(chosen, skip=skip) if skip else chosen
+
+
+def _select(found: ArtifactSet, globs: list[str]) -> ArtifactSet:
+    """``-t GLOB`` with explicit ARTIFACTs: keep the artifacts of matching targets (a glob or an OS name)."""
+    def wanted(target: str) -> bool:
+        return any(fnmatch.fnmatchcase(target, g) or target.split("-", 1)[0] == g for g in globs)
+
+    kept = tuple(a for a in found.artifacts if wanted(a.target))
+    return replace(found, artifacts=kept, selected_targets=tuple(dict.fromkeys(a.target for a in kept)))
+
+
+def parse_target_map(items: list[str]) -> tuple[tuple[str, str], ...]:
+    """``GLOB=TARGET`` strings -> pairs; the glob matches the artifact's display name or derived target."""
+    out = []
+    for item in items:
+        glob, sep, target = item.partition("=")
+        if not sep or not glob.strip() or not target.strip():
+            raise InputError(f"--target-map {item!r}: expected GLOB=TARGET, e.g. '*/linux-x86_64/*=linux-x86_64'")
+        out.append((glob.strip(), target.strip()))
+    return tuple(out)
+
+
+def report(args: argparse.Namespace, verdict: Verdict, inputs: ReleaseInputs) -> None:
+    from plugsmith.report import files
+
+    contract_name = display_path(inputs.contract) if inputs.contract else None
+    files.show(verdict, None if args.json else console(args), show_all=args.all_symbols, contract=contract_name)
+    files.write_files(verdict, inputs.found, files.ReportFiles(
+        junit=args.junit, markdown=args.markdown, html=args.html, sha256sums=args.sha256sums,
+        provenance=args.provenance, step_summary=files.step_summary()), contract=inputs.contract)

@@ -1,0 +1,98 @@
+"""Stage 6: verify. Prove artifacts export exactly their contract, agree with each other, and
+follow the release policy.
+
+Two steps, each a pure function of frozen values:
+
+- ``collect``: ``from_paths(paths)`` (files, folders, archives, wheels built anywhere) or
+  ``from_build(plan, result)`` (this project's build) -> ``ArtifactSet``;
+- ``judge(artifact_set, expectation) -> Verdict``: exported == contract per artifact
+  (:mod:`.exports`), the same set across artifacts of one plugin (:mod:`.parity`), then the
+  release policy (:mod:`.checks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from plugsmith.contract import Contract
+from plugsmith.matrix import Target
+from plugsmith.policy import Policy
+from plugsmith.verify.checks import apply as apply_policy
+from plugsmith.verify.collect import Artifact, ArtifactSet, BuildRecord, ShippedFile, from_build, from_paths
+from plugsmith.verify.exports import check_artifact
+from plugsmith.verify.model import Asymmetry, Mismatch, PolicyCheck, Subject, TargetResult, Verdict
+from plugsmith.verify.parity import asymmetries
+
+__all__ = [
+    "Artifact",
+    "ArtifactSet",
+    "Asymmetry",
+    "BuildRecord",
+    "Expectation",
+    "Mismatch",
+    "PolicyCheck",
+    "ShippedFile",
+    "Subject",
+    "TargetResult",
+    "Verdict",
+    "check",
+    "from_build",
+    "from_paths",
+    "judge",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expectation:
+    """What the artifacts must be: the contract (one for every artifact, or one per plugin name),
+    the targets they are built for (known by name, so an artifact named for a matrix target is
+    held to its OS and architecture), and the release policy (None: exports and parity only)."""
+
+    contract: Contract | None = None
+    contracts: Mapping[str, Contract] = field(default_factory=dict)
+    targets: tuple[Target, ...] = ()
+    policy: Policy | None = field(default_factory=Policy)
+
+    def contract_for(self, plugin: str) -> Contract | None:
+        return self.contract if self.contract is not None else self.contracts.get(plugin)
+
+
+def check(subjects: Sequence[Subject]) -> Verdict:
+    """Exports and parity (no policy) for subjects already paired with their contracts."""
+    results = tuple(check_artifact(s) for s in subjects)
+    problems = () if subjects else ("nothing to verify: no artifacts were given or found",)
+    return Verdict(targets=results, asymmetric=asymmetries(subjects, results), problems=problems)
+
+
+def judge(found: ArtifactSet, expectation: Expectation) -> Verdict:
+    """The verdict on ``found``: contract, parity, then policy (when the expectation has one)."""
+    targets = {t.name: t for t in expectation.targets}
+    subjects = [_subject(a, expectation.contract_for(a.plugin), targets.get(a.target)) for a in found.artifacts]
+    subjects = _distinct(subjects)
+    verdict = check(subjects)
+    if found.problems:
+        kept = verdict.problems if subjects else ()
+        verdict = replace(verdict, problems=kept + found.problems)
+    policy = expectation.policy
+    if policy is None:
+        return verdict
+    if found.selected_targets is not None and policy.targets is not None:  # -t narrows what must be present
+        policy = replace(policy, targets=tuple(t for t in policy.targets if t in found.selected_targets))
+    return apply_policy(verdict, [s.inspection for s in subjects], policy)
+
+
+def _subject(artifact: Artifact, contract: Contract | None, target: Target | None) -> Subject:
+    return Subject(plugin=artifact.plugin, target=artifact.target, inspection=artifact.inspection,
+                   contract=contract, expect_os=target.os if target else None,
+                   expect_arch=target.arch if target else None)
+
+
+def _distinct(subjects: list[Subject]) -> list[Subject]:
+    """Two artifacts of one plugin for the same target: tell them apart by file (and slice)."""
+    counts: dict[tuple[str, str], int] = {}
+    for s in subjects:
+        counts[(s.plugin, s.target)] = counts.get((s.plugin, s.target), 0) + 1
+    return [replace(s, target=f"{s.target}:{s.inspection.path}"
+                    + (f"#{s.inspection.slice_index}" if s.inspection.slice_index is not None else ""))
+            if counts[(s.plugin, s.target)] > 1 else s for s in subjects]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from plugsmith.archives import Limits, archive_kind, extract
 from plugsmith.errors import InputError
-from plugsmith.inspect import Inspection, inspect_file, is_binary
+from plugsmith.inspection import Inspection, inspect_file, is_binary
 
 _LIB_NAME = re.compile(
     r"^(?:lib)?(?P<name>.+?)"

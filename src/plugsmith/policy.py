@@ -29,7 +29,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from plugsmith.errors import ConfigError, Location, PlugsmithError
-from plugsmith.inspect import Inspection
+from plugsmith.inspection import Inspection
 from plugsmith.platforms import ARCHES
 from plugsmith.verify import PolicyCheck, TargetResult, Verdict
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from plugsmith.contract import Contract, Symbol
-from plugsmith.inspect import Export, Inspection
+from plugsmith.inspection import Export, Inspection
 from plugsmith.platforms import FORMAT_OF_OS, linker_allowance
 
 

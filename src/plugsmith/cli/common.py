@@ -17,8 +17,8 @@ from plugsmith.errors import ConfigError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from plugsmith.build import BuildResult
-    from plugsmith.build.engine import Event
+    from plugsmith.engine import BuildResult
+    from plugsmith.engine.engine import Event
     from plugsmith.plan import Job, Plan
 
 EPILOG = """exit codes: 0 all good, 1 verification failed, 2 bad usage, config or input, 3 build failed,
@@ -208,7 +208,7 @@ def use_live(args: argparse.Namespace) -> bool:
 
 def run_build(args: argparse.Namespace, plan: Plan) -> BuildResult:
     """Build with a live display (terminal) or plain lines; then show each failed job's own error."""
-    from plugsmith.build import build
+    from plugsmith.engine import build
 
     def message(text: str) -> None:
         print(f"plugsmith: {text}", file=sys.stderr, flush=True)

@@ -207,7 +207,7 @@ def write_provenance(sums: Path | None, manifest_path: Path | None, verdict: Any
     if sums:
         _write(sums, provenance.sha256sums(entries))
     if manifest_path:
-        from plugsmith.build import zig
+        from plugsmith.engine import zig
 
         slices: dict[str, list[dict[str, Any]]] = {}
         for t in verdict.targets:

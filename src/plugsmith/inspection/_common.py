@@ -3,8 +3,12 @@ reads of header fields and extent checks, and the one way a malformed file becom
 
 from __future__ import annotations
 
+import contextlib
+import io
+import mmap
+import os
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -13,6 +17,15 @@ from plugsmith.errors import InputError, Location
 
 Format = Literal["elf", "macho", "pe"]
 ExportKind = Literal["function", "data", "unknown"]
+
+#: A file's bytes as the readers see them: a read-only map (pages are read when touched, so a
+#: sparse or huge file costs only what is looked at), or ``b""`` for an empty file.
+Data = bytes | mmap.mmap
+
+#: The most bytes lief may be handed for one file. lief copies what it parses into memory, so
+#: this is the memory bound; a file whose headers need more is refused (a real library that
+#: large would be a first: the biggest in PyPI's largest wheels are ~1 GiB).
+MAX_PARSE_BYTES = 2 << 30
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Export:
@@ -89,11 +102,71 @@ def _input_error(path: Path, message: str) -> InputError:
     return InputError(one_line, location=Location(file=str(path)))
 
 
-def _read_file(path: Path) -> bytes:
+@contextlib.contextmanager
+def _mapped(path: Path) -> Iterator[Data]:
+    """The file mapped read-only: headers are read in place, nothing is loaded whole."""
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise _input_error(path, f"cannot read: {exc.strerror or exc}") from exc
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                yield b""
+                return
+            view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as exc:
+        raise _input_error(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
+    try:
+        yield view
+    finally:
+        view.close()
+
+
+class _Window(io.RawIOBase):
+    """The first ``size`` bytes of ``data`` as a stream. lief reads a stream by seeking to its end
+    and reading it whole, so this is how lief gets exactly the bytes the headers declare (not a
+    trailing overlay, not the zeros of a sparse file) without a second copy in Python."""
+
+    def __init__(self, data: Data, size: int) -> None:
+        super().__init__()
+        self._data, self._size, self._position = data, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        count = max(0, min(len(buffer), self._size - self._position))
+        buffer[:count] = self._data[self._position : self._position + count]
+        self._position += count
+        return count
+
+
+def _lief_parse(parse: Callable[..., Any], data: Data, needed: int, config: Any) -> Any:
+    """``parse`` (lief.ELF.parse...) over the first ``needed`` bytes, the end of the last table,
+    segment or section the headers declare."""
+    if needed > MAX_PARSE_BYTES:
+        raise _Bad(f"its headers declare {needed} bytes of tables and segments; plugsmith reads at most "
+                   f"{MAX_PARSE_BYTES} bytes of one file")
+    return parse(_Window(data, min(needed, len(data))), config)
+
+
+def _lief_config(factory: Callable[[], Any], settings: Iterable[tuple[str, bool]]) -> Any:
+    """A parser configuration from (attribute, value) rows; rows this lief version lacks are skipped
+    (older lief parses that part regardless, which is slower, not wrong)."""
+    config = factory()
+    for name, value in settings:
+        if hasattr(config, name):
+            setattr(config, name, value)
+    return config
 
 
 def _load_lief() -> Any:
@@ -105,21 +178,25 @@ def _load_lief() -> Any:
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _unpack(fmt: str, data: bytes, offset: int, what: str) -> tuple[Any, ...]:
+def _unpack(fmt: str, data: Data, offset: int, what: str) -> tuple[Any, ...]:
     end = offset + struct.calcsize(fmt)
     if offset < 0 or end > len(data):
         raise _Bad(f"truncated: {what} needs bytes {offset}..{end} but the file has {len(data)}")
     return struct.unpack_from(fmt, data, offset)
 
 
-def _check_extents(extents: Iterable[tuple[str, int, int]], limit: int, where: str = "the file") -> None:
-    """Each extent is (what, offset, size); all must lie within ``limit`` bytes."""
+def _check_extents(extents: Iterable[tuple[str, int, int]], limit: int, where: str = "the file") -> int:
+    """Each extent is (what, offset, size); all must lie within ``limit`` bytes. Returns where the
+    last one ends (0 if none): the bytes a parser needs."""
+    needed = 0
     for what, offset, size in extents:
         if offset < 0 or size < 0 or offset + size > limit:
             raise _Bad(f"truncated: {what} ends at byte {offset + size} but {where} has {limit} bytes")
+        needed = max(needed, offset + size)
+    return needed
 
 
-def _c_string(data: bytes, offset: int, limit: int, what: str) -> str:
+def _c_string(data: Data, offset: int, limit: int, what: str) -> str:
     end = data.find(b"\0", offset, limit)
     if offset < 0 or offset >= limit or end < 0:
         raise _Bad(f"{what} at file offset {offset} is not a terminated string inside the file")

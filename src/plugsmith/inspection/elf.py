@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from plugsmith.inspection._common import (
+    Data,
     Export,
     ExportKind,
     Inspection,
     _Bad,
     _check_extents,
+    _lief_config,
+    _lief_parse,
     _load_lief,
     _text,
     _unpack,
@@ -47,6 +50,7 @@ class _ElfLayout:
     phnum: int
     shnum: int
     dynsym_count: int | None  # from the .dynsym section header, when there is one
+    parse_size: int  # where the last header table, segment or section ends: all lief needs
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +67,7 @@ class _ElfSection:
         return (f"section {self.index}", self.offset if in_file else 0, self.size if in_file else 0)
 
 
-def _elf_layout(data: bytes) -> _ElfLayout:
+def _elf_layout(data: Data) -> _ElfLayout:
     """Read the ELF headers and check every table, segment and section they declare is in the file."""
     ei_class, ei_data = _unpack("BB", data, 4, "ELF identification")
     if ei_class not in (1, 2) or ei_data not in (1, 2):
@@ -75,18 +79,20 @@ def _elf_layout(data: bytes) -> _ElfLayout:
     )
     if (phnum and phentsize < (56 if is64 else 32)) or (shnum and shentsize < (64 if is64 else 40)):
         raise _Bad(f"impossible header entry sizes (program {phentsize}, section {shentsize})")
-    _check_extents(
-        [("program header table", phoff, phnum * phentsize), ("section header table", shoff, shnum * shentsize)],
+    tables = _check_extents(
+        [("ELF header", 0, 64 if is64 else 52), ("program header table", phoff, phnum * phentsize),
+         ("section header table", shoff, shnum * shentsize)],
         len(data),
     )
     segments = [_elf_segment(data, end, is64, phoff + i * phentsize, i) for i in range(phnum)]
     sections = [_elf_section(data, end, is64, shoff + i * shentsize, i) for i in range(shnum)]
-    _check_extents(segments + [s.extent for s in sections], len(data))
+    contents = _check_extents(segments + [s.extent for s in sections], len(data))
     dynsym = [s.size // s.entsize for s in sections if s.type == _SHT_DYNSYM and s.entsize]
-    return _ElfLayout(is64, ei_data == 1, machine, phnum, shnum, dynsym[0] if dynsym else None)
+    return _ElfLayout(is64, ei_data == 1, machine, phnum, shnum, dynsym[0] if dynsym else None,
+                      max(tables, contents))
 
 
-def _elf_segment(data: bytes, end: str, is64: bool, offset: int, index: int) -> tuple[str, int, int]:
+def _elf_segment(data: Data, end: str, is64: bool, offset: int, index: int) -> tuple[str, int, int]:
     if is64:
         _, _, p_offset, _, _, p_filesz, _, _ = _unpack(end + "IIQQQQQQ", data, offset, "program header")
     else:
@@ -94,7 +100,7 @@ def _elf_segment(data: bytes, end: str, is64: bool, offset: int, index: int) -> 
     return (f"segment {index}", p_offset, p_filesz)
 
 
-def _elf_section(data: bytes, end: str, is64: bool, offset: int, index: int) -> _ElfSection:
+def _elf_section(data: Data, end: str, is64: bool, offset: int, index: int) -> _ElfSection:
     fmt = end + ("IIQQQQIIQQ" if is64 else "IIIIIIIIII")
     _, stype, _, _, sh_offset, sh_size, _, _, _, entsize = _unpack(fmt, data, offset, "section header")
     return _ElfSection(index, stype, sh_offset, sh_size, entsize)
@@ -113,10 +119,26 @@ def _elf_arch(layout: _ElfLayout) -> str:
     return _ELF_ARCH.get(machine, f"elf-machine-{machine}")
 
 
-def inspect(path: Path, data: bytes) -> tuple[Inspection, ...]:
+#: What verification reads: ``.dynsym``, its versions and the dynamic entries; not ``.symtab``,
+#: relocations, notes or the overlay (lief's defaults parse all of them).
+_LEAN: tuple[tuple[str, bool], ...] = (
+    ("parse_dyn_symbols", True),
+    ("parse_symbol_versions", True),
+    ("parse_symtab_symbols", False),
+    ("parse_relocations", False),
+    ("parse_notes", False),
+    ("parse_overlay", False),
+)
+
+
+def _lean_config(lief: Any) -> Any:
+    return _lief_config(lief.ELF.ParserConfig, _LEAN)
+
+
+def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
     layout = _elf_layout(data)
     lief = _load_lief()
-    binary = lief.ELF.parse(data)
+    binary = _lief_parse(lief.ELF.parse, data, layout.parse_size, _lean_config(lief))
     if binary is None:
         raise _Bad("lief could not parse it")
     _check_elf_consistency(binary, layout)

@@ -10,12 +10,15 @@ from typing import Any
 
 from plugsmith.inspection._common import (
     _FAT_MAGIC_64,
+    Data,
     Export,
     ExportKind,
     Inspection,
     _Bad,
     _check_extents,
     _format_version,
+    _lief_config,
+    _lief_parse,
     _load_lief,
     _text,
     _unpack,
@@ -92,9 +95,10 @@ class _Slice:
     image_base: int  # vmaddr of the segment mapping the Mach-O header; trie addresses are relative to it
     sections: tuple[_MachoSection, ...]
     trie: tuple[int, int] | None  # (offset in the slice, size) of the export trie
+    parse_size: int  # where (in the file) the last table, segment or section of this image ends
 
 
-def _macho_slice(data: bytes, base: int, size: int) -> _Slice:
+def _macho_slice(data: Data, base: int, size: int) -> _Slice:
     """Read one thin Mach-O header at ``base`` and check every extent its load commands declare."""
     where = "the file" if base == 0 else f"the slice at offset {base}"
     (magic,) = _unpack("<I", data, base, "Mach-O magic")
@@ -105,19 +109,20 @@ def _macho_slice(data: bytes, base: int, size: int) -> _Slice:
     header_size = 32 if is64 else 28
     _check_extents([("Mach-O header", 0, header_size)], size, where)
     _, cputype, _, _, ncmds, sizeofcmds, _ = _unpack(end + "IiiIIII", data, base, "Mach-O header")
-    _check_extents([("load commands", header_size, sizeofcmds)], size, where)
+    commands_end = _check_extents([("load commands", header_size, sizeofcmds)], size, where)
     walk = _MachoCommands(end, is64, _macho_commands(data, base + header_size, end, ncmds, sizeofcmds))
     segments = [_segment(data, at, walk, cmd) for cmd, at in walk.commands if cmd in (_LC_SEGMENT, _LC_SEGMENT_64)]
     extents = [ext for cmd, at in walk.commands for ext in _command_extents(data, at, walk, cmd)]
     extents += [(f"segment {s.name}", s.fileoff, s.filesize) for s in segments]
     extents += [ext for s in segments for sect in s.sections for ext in sect.extents()]
-    _check_extents(extents, size, where)
+    contents_end = _check_extents(extents, size, where)
     bases = [s.vmaddr for s in segments if s.fileoff == 0 and s.filesize]
     sections = tuple(sect for s in segments for sect in s.sections)
-    return _Slice(base, size, cputype, ncmds, bases[0] if bases else 0, sections, _trie_location(data, walk))
+    return _Slice(base, size, cputype, ncmds, bases[0] if bases else 0, sections, _trie_location(data, walk),
+                  base + max(commands_end, contents_end))
 
 
-def _macho_commands(data: bytes, start: int, end: str, ncmds: int, sizeofcmds: int) -> tuple[tuple[int, int], ...]:
+def _macho_commands(data: Data, start: int, end: str, ncmds: int, sizeofcmds: int) -> tuple[tuple[int, int], ...]:
     commands, position = [], 0
     for index in range(ncmds):
         cmd, cmdsize = _unpack(end + "II", data, start + position, "load command")
@@ -128,7 +133,7 @@ def _macho_commands(data: bytes, start: int, end: str, ncmds: int, sizeofcmds: i
     return tuple(commands)
 
 
-def _segment(data: bytes, at: int, walk: _MachoCommands, cmd: int) -> _MachoSegment:
+def _segment(data: Data, at: int, walk: _MachoCommands, cmd: int) -> _MachoSegment:
     wide = cmd == _LC_SEGMENT_64
     head_fmt, sect_fmt = ("16sQQQQiiII", "16s16sQQIIIIIIII") if wide else ("16sIIIIiiII", "16s16sIIIIIIIII")
     (cmdsize,) = _unpack(walk.end + "I", data, at + 4, "segment command")
@@ -149,7 +154,7 @@ def _c_name(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("ascii", "replace")
 
 
-def _command_extents(data: bytes, at: int, walk: _MachoCommands, cmd: int) -> Iterator[tuple[str, int, int]]:
+def _command_extents(data: Data, at: int, walk: _MachoCommands, cmd: int) -> Iterator[tuple[str, int, int]]:
     """Extents of the link-edit tables a load command points at (segments are handled by the caller)."""
     end = walk.end
     if cmd == _LC_SYMTAB:
@@ -173,7 +178,7 @@ def _command_extents(data: bytes, at: int, walk: _MachoCommands, cmd: int) -> It
         yield ("encrypted range", cryptoff, cryptsize)
 
 
-def _trie_location(data: bytes, walk: _MachoCommands) -> tuple[int, int] | None:
+def _trie_location(data: Data, walk: _MachoCommands) -> tuple[int, int] | None:
     """LC_DYLD_EXPORTS_TRIE (ld64 >= 12) wins over the export part of LC_DYLD_INFO[_ONLY] (what zig writes)."""
     for cmd, at in walk.commands:
         if cmd == _LC_DYLD_EXPORTS_TRIE:
@@ -184,7 +189,7 @@ def _trie_location(data: bytes, walk: _MachoCommands) -> tuple[int, int] | None:
     return None
 
 
-def _fat_slices(data: bytes) -> list[_Slice]:
+def _fat_slices(data: Data) -> list[_Slice]:
     magic, nfat = _unpack(">II", data, 0, "fat header")
     entry_fmt, entry_size = (">iiQQII", 32) if magic == _FAT_MAGIC_64 else (">iiIII", 20)
     _check_extents([("fat architecture table", 8, nfat * entry_size)], len(data))
@@ -212,7 +217,7 @@ class _TrieExport:
     address: int
 
 
-def _uleb(data: bytes, position: int, limit: int) -> tuple[int, int]:
+def _uleb(data: Data, position: int, limit: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         if position >= limit or shift > 63:
@@ -224,7 +229,7 @@ def _uleb(data: bytes, position: int, limit: int) -> tuple[int, int]:
             return value, position
 
 
-def _walk_trie(data: bytes, start: int, size: int) -> list[_TrieExport]:
+def _walk_trie(data: Data, start: int, size: int) -> list[_TrieExport]:
     limit, found, seen = start + size, [], set()
     pending: list[tuple[int, bytes]] = [(0, b"")] if size else []
     while pending:
@@ -240,13 +245,13 @@ def _walk_trie(data: bytes, start: int, size: int) -> list[_TrieExport]:
     return found
 
 
-def _trie_terminal(data: bytes, position: int, limit: int, prefix: bytes) -> _TrieExport:
+def _trie_terminal(data: Data, position: int, limit: int, prefix: bytes) -> _TrieExport:
     flags, position = _uleb(data, position, limit)
     address = 0 if flags & _EXPORT_REEXPORT else _uleb(data, position, limit)[0]
     return _TrieExport(prefix.decode("utf-8", errors="replace"), flags, address)
 
 
-def _trie_children(data: bytes, position: int, limit: int, prefix: bytes) -> list[tuple[int, bytes]]:
+def _trie_children(data: Data, position: int, limit: int, prefix: bytes) -> list[tuple[int, bytes]]:
     if position >= limit:
         raise _Bad("export trie node runs past the end of the trie")
     count, position, children = data[position], position + 1, []
@@ -260,18 +265,33 @@ def _trie_children(data: bytes, position: int, limit: int, prefix: bytes) -> lis
     return children
 
 
-def inspect_thin(path: Path, data: bytes) -> tuple[Inspection, ...]:
-    return _inspect_macho(path, data, [_macho_slice(data, 0, len(data))], fat=False)
+def inspect_thin(path: Path, data: Data) -> tuple[Inspection, ...]:
+    layout = _macho_slice(data, 0, len(data))
+    return _inspect_macho(path, data, [layout], fat=False, parse_size=layout.parse_size)
 
 
-def inspect_fat(path: Path, data: bytes) -> tuple[Inspection, ...]:
-    return _inspect_macho(path, data, _fat_slices(data), fat=True)
+def inspect_fat(path: Path, data: Data) -> tuple[Inspection, ...]:
+    slices = _fat_slices(data)  # lief takes each slice whole, as the fat header sizes it
+    return _inspect_macho(path, data, slices, fat=True, parse_size=max(s.offset + s.size for s in slices))
 
 
-def _inspect_macho(path: Path, data: bytes, slices: list[_Slice], *, fat: bool) -> tuple[Inspection, ...]:
+#: What verification reads: load commands and the export trie; not the dyld binding and rebase
+#: opcodes (lief's defaults parse them). lief has no switch for the symbol table (LC_SYMTAB),
+#: which it always reads: on a large library that is most of its time.
+_LEAN: tuple[tuple[str, bool], ...] = (
+    ("parse_dyld_exports", True),
+    ("parse_dyld_bindings", False),
+    ("parse_dyld_rebases", False),
+    ("fix_from_memory", False),
+)
+
+
+def _inspect_macho(path: Path, data: Data, slices: list[_Slice], *, fat: bool,
+                   parse_size: int) -> tuple[Inspection, ...]:
     tries = [_slice_trie(data, layout) for layout in slices]
     lief = _load_lief()
-    parsed = lief.MachO.parse(data)  # keep ``parsed`` alive while its binaries are used (lief owns them)
+    # keep ``parsed`` alive while its binaries are used (lief owns them)
+    parsed = _lief_parse(lief.MachO.parse, data, parse_size, _lief_config(lief.MachO.ParserConfig, _LEAN))
     if parsed is None or parsed.size != len(slices):
         raise _Bad(f"headers declare {len(slices)} image(s), lief parsed {0 if parsed is None else parsed.size}")
     result = []
@@ -282,7 +302,7 @@ def _inspect_macho(path: Path, data: bytes, slices: list[_Slice], *, fat: bool) 
     return tuple(result)
 
 
-def _slice_trie(data: bytes, layout: _Slice) -> list[_TrieExport]:
+def _slice_trie(data: Data, layout: _Slice) -> list[_TrieExport]:
     if layout.trie is None:
         return []
     offset, size = layout.trie

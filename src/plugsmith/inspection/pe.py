@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from plugsmith.inspection._common import (
+    Data,
     Export,
     ExportKind,
     Inspection,
     _Bad,
     _c_string,
     _check_extents,
+    _lief_config,
+    _lief_parse,
     _load_lief,
     _text,
     _unpack,
@@ -42,6 +45,7 @@ class _PeLayout:
     size_of_headers: int
     sections: tuple[_PeSection, ...]
     directories: tuple[tuple[int, int], ...]  # (rva, size); the security entry holds a file offset
+    parse_size: int  # where the headers, the last section or the certificate table ends: all lief needs
 
     def rva_to_offset(self, rva: int, size: int, what: str) -> int:
         """File offset of ``size`` bytes at ``rva``; raises unless all of them are backed by the file."""
@@ -56,7 +60,7 @@ class _PeLayout:
         return next((s for s in self.sections if s.rva <= rva < s.rva + max(s.virtual_size, s.raw_size)), None)
 
 
-def _pe_layout(data: bytes) -> _PeLayout:
+def _pe_layout(data: Data) -> _PeLayout:
     (lfanew,) = _unpack("<I", data, 0x3C, "DOS header")
     machine, nsections, _, symtab, nsyms, opt_size, _ = _unpack("<HHIIIHH", data, lfanew + 4, "COFF header")
     opt = lfanew + 24
@@ -68,18 +72,18 @@ def _pe_layout(data: bytes) -> _PeLayout:
     (ndirs,) = _unpack("<I", data, dirs_at - 4, "optional header")
     ndirs = min(ndirs, 16, max(0, (opt + opt_size - dirs_at) // 8))
     directories = tuple(_unpack("<II", data, dirs_at + 8 * i, "data directory") for i in range(ndirs))
-    _check_extents([("optional header", opt, opt_size), ("section table", opt + opt_size, 40 * nsections),
-                    ("headers", 0, size_of_headers), ("COFF symbol table", symtab, 18 * nsyms if symtab else 0)],
-                   len(data))
+    headers = _check_extents([("optional header", opt, opt_size), ("section table", opt + opt_size, 40 * nsections),
+                              ("headers", 0, size_of_headers),
+                              ("COFF symbol table", symtab, 18 * nsyms if symtab else 0)], len(data))
     sections = tuple(_pe_section(data, opt + opt_size + 40 * i) for i in range(nsections))
     extents = [(f"section {i}", s.raw_offset, s.raw_size) for i, s in enumerate(sections) if s.raw_size]
     if len(directories) > _DIR_SECURITY:
         extents.append(("certificate table", *directories[_DIR_SECURITY]))
-    _check_extents(extents, len(data))
-    return _PeLayout(machine, size_of_headers, sections, directories)
+    contents = _check_extents(extents, len(data))
+    return _PeLayout(machine, size_of_headers, sections, directories, max(headers, contents))
 
 
-def _pe_section(data: bytes, at: int) -> _PeSection:
+def _pe_section(data: Data, at: int) -> _PeSection:
     _, vsize, rva, raw_size, raw_offset, _, _, _, _, flags = _unpack("<8sIIIIIIHHI", data, at, "section header")
     return _PeSection(rva, vsize, raw_offset if raw_size else 0, raw_size, flags)
 
@@ -90,7 +94,7 @@ class _PeExports:
     exports: tuple[Export, ...]
 
 
-def _pe_exports(data: bytes, layout: _PeLayout) -> _PeExports:
+def _pe_exports(data: Data, layout: _PeLayout) -> _PeExports:
     """Walk the export directory: every non-zero address-table slot is one export per name (or nameless)."""
     if not layout.directories or layout.directories[_DIR_EXPORT][0] == 0:
         return _PeExports(None, ())
@@ -113,14 +117,14 @@ def _pe_exports(data: bytes, layout: _PeLayout) -> _PeExports:
     return _PeExports(dll_name, tuple(exports))
 
 
-def _pe_table(data: bytes, layout: _PeLayout, rva: int, code: str, count: int, what: str) -> tuple[int, ...]:
+def _pe_table(data: Data, layout: _PeLayout, rva: int, code: str, count: int, what: str) -> tuple[int, ...]:
     if count == 0:
         return ()
     at = layout.rva_to_offset(rva, count * struct.calcsize(code), what)
     return struct.unpack_from(f"<{count}{code}", data, at)
 
 
-def _pe_names(data: bytes, layout: _PeLayout, names_rva: int, ords_rva: int, nnames: int,
+def _pe_names(data: Data, layout: _PeLayout, names_rva: int, ords_rva: int, nnames: int,
               nfuncs: int) -> dict[int, list[str]]:
     name_rvas = _pe_table(data, layout, names_rva, "I", nnames, "export name table")
     indexes = _pe_table(data, layout, ords_rva, "H", nnames, "export ordinal table")
@@ -132,14 +136,14 @@ def _pe_names(data: bytes, layout: _PeLayout, names_rva: int, ords_rva: int, nna
     return names
 
 
-def _pe_string(data: bytes, layout: _PeLayout, rva: int, what: str) -> str:
+def _pe_string(data: Data, layout: _PeLayout, rva: int, what: str) -> str:
     offset = layout.rva_to_offset(rva, 1, what)
     section = layout.section_of(rva)
     limit = section.raw_offset + section.raw_size if section and rva >= layout.size_of_headers else len(data)
     return _c_string(data, offset, min(limit, len(data)), what)
 
 
-def _pe_export(data: bytes, layout: _PeLayout, name: str, ordinal: int, rva: int,
+def _pe_export(data: Data, layout: _PeLayout, name: str, ordinal: int, rva: int,
                export_dir: tuple[int, int]) -> Export:
     if export_dir[0] <= rva < export_dir[1]:
         target = _pe_string(data, layout, rva, f"forwarder of export {name}")
@@ -152,11 +156,24 @@ def _pe_export(data: bytes, layout: _PeLayout, name: str, ordinal: int, rva: int
     return Export(name=name, kind=kind, ordinal=ordinal)
 
 
-def inspect(path: Path, data: bytes) -> tuple[Inspection, ...]:
+#: What verification reads: the export and import directories; not resources, the signature,
+#: relocations, exception tables or the ARM64X nested image (lief's defaults parse all of them).
+_LEAN: tuple[tuple[str, bool], ...] = (
+    ("parse_exports", True),
+    ("parse_imports", True),
+    ("parse_rsrc", False),
+    ("parse_signature", False),
+    ("parse_reloc", False),
+    ("parse_exceptions", False),
+    ("parse_arm64x_binary", False),
+)
+
+
+def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
     layout = _pe_layout(data)
     table = _pe_exports(data, layout)
     lief = _load_lief()
-    binary = lief.PE.parse(data)
+    binary = _lief_parse(lief.PE.parse, data, layout.parse_size, _lief_config(lief.PE.ParserConfig, _LEAN))
     if binary is None:
         raise _Bad("lief could not parse it")
     _check_pe_consistency(binary, layout, table)

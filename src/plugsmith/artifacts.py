@@ -16,10 +16,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 from plugsmith.archives import Limits, archive_kind, extract
 from plugsmith.errors import InputError
-from plugsmith.inspection import Inspection, inspect_file, is_binary
+from plugsmith.inspection import Inspection, InspectionCache, inspect_many, is_binary
 
 _LIB_NAME = re.compile(
     r"^(?:lib)?(?P<name>.+?)"
@@ -142,18 +143,19 @@ def parse_target_map(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = ()) -> tuple[list[Identified], list[str]]:
-    """Inspect each binary. One that does not parse is a problem line naming it (so the rest of a
-    release is still checked and reported), or an ``InputError`` when the user named it."""
+def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = (), *,
+             cache: InspectionCache | Literal["default"] | None = "default") -> tuple[list[Identified], list[str]]:
+    """Inspect each binary (in parallel, through ``cache``; None reads every file afresh). One that
+    does not parse is a problem line naming it (so the rest of a release is still checked and
+    reported), or an ``InputError`` when the user named it."""
     out: list[Identified] = []
     broken: list[str] = []
-    for item in found:
-        try:
-            inspections = inspect_file(item.path)
-        except InputError as exc:
+    items = list(found)
+    for item, inspections in zip(items, inspect_many([i.path for i in items], cache=cache), strict=True):
+        if isinstance(inspections, InputError):
             if item.explicit:
-                raise InputError(f"{item.display}: {exc.message}") from None
-            broken.append(f"{item.display}: {exc.message}")
+                raise InputError(f"{item.display}: {inspections.message}") from None
+            broken.append(f"{item.display}: {inspections.message}")
             continue
         for ins in inspections:
             shown = replace(ins, path=Path(item.display))

@@ -179,14 +179,8 @@ def _in_pool(paths: list[Path], store: InspectionCache | None, workers: int) -> 
     import concurrent.futures
     import multiprocessing
 
-    if sys.platform == "linux":
-        # fork after importing lief: workers share the parent's loaded lief instead of each paying
-        # its ~0.5 s import (no threads run here; fork is only unsafe with threads or on macOS).
-        from plugsmith.inspection._common import _load_lief
-
-        _load_lief()
-        context = multiprocessing.get_context("fork")
-    else:
-        context = multiprocessing.get_context("spawn")
+    # fork is cheap and safe here (no threads run; on macOS fork is not); lief is imported by the
+    # workers that parse, not up front: a run of cache hits never pays its ~0.5 s import.
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(_inspect_cached, paths, [store] * len(paths)))

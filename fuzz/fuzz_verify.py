@@ -141,7 +141,7 @@ def _check_archive(path: Path, work: Path) -> str:
         if "\n" in str(exc):
             raise AssertionError(f"multi-line error: {exc!r}") from None
         return "rejected"
-    from plugsmith.inspect import is_binary
+    from plugsmith.inspection import is_binary
 
     for member in members:
         if dest.resolve() not in member.path.resolve().parents:
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", type=Path, help="save crashing inputs here")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from plugsmith.inspect import is_binary
+    from plugsmith.inspection import is_binary
 
     seeds: list[Path] = []
     for path in args.paths:

@@ -32,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A whole-suite run must collect every test file: pytest silently skips folders by name
-    (its default norecursedirs drops any "build" folder, which once hid tests/build)."""
+    (its default norecursedirs drops any "build" folder, which once hid the build-engine tests in tests/build)."""
     if config.args != ["tests"] and config.args != [str(REPO / "tests")]:
         return  # a chosen subset
     collected = {Path(str(item.fspath)).resolve() for item in items}

@@ -197,7 +197,7 @@ def load_side(path: Path, display: str) -> Side:
     """Decide what ``path`` is (by content) and load what can be loaded without the other side."""
     from plugsmith.archives import archive_kind
     from plugsmith.contract import from_data, load
-    from plugsmith.inspect import is_binary
+    from plugsmith.inspection import is_binary
 
     if path.is_dir() or (path.is_file() and (is_binary(path) or archive_kind(path) is not None)):
         return ("artifacts", path, display)

@@ -210,7 +210,7 @@ def read_def(text: str, path: str) -> Source:
 
 
 def read_binary(path: Path, display: str) -> list[Source]:
-    from plugsmith.inspect import inspect_file
+    from plugsmith.inspection import inspect_file
     from plugsmith.platforms import linker_allowance
 
     out = []
@@ -237,7 +237,7 @@ def read_binary(path: Path, display: str) -> list[Source]:
 
 
 def read_path(path: Path, display: str) -> list[Source]:
-    from plugsmith.inspect import is_binary
+    from plugsmith.inspection import is_binary
 
     if not path.is_file():
         raise InputError(f"{display}: no such file")

@@ -30,7 +30,7 @@ class ArchRow:
 #: back (the six defaults in tests/integration; glibc-pinned x86_64, musl, riscv64, arm as armv7
 #: hard-float (``arm-linux-gnueabihf``, EF_ARM_ABI_FLOAT_HARD set), 32-bit Windows (undecorated
 #: exports from cdecl and stdcall functions) and macOS with a chosen minimum in
-#: tests/build/test_targets.py).
+#: tests/engine/test_targets.py).
 ARCHES: tuple[ArchRow, ...] = (
     ArchRow(os="linux", arch="x86_64", zig_arch="x86_64", abi="gnu", musl_abi="musl", default=True),
     ArchRow(os="linux", arch="aarch64", zig_arch="aarch64", abi="gnu", musl_abi="musl", default=True),
@@ -141,10 +141,10 @@ LINK_FLAGS: dict[Format, tuple[str, ...]] = {
 #: different folders produce identical objects. ``{root}`` is the project folder.
 REPRODUCIBLE_COMPILE_FLAGS: tuple[str, ...] = ("-ffile-prefix-map={root}=.",)
 
-#: Formats where a C++ plugin gets plugsmith's own operator new/delete (build/cxx.py), because
+#: Formats where a C++ plugin gets plugsmith's own operator new/delete (engine/cxx.py), because
 #: the linker would otherwise export libc++'s default-visibility copies. ELF (version script
 #: ``local: *``) and PE (.def) hide them already: measured with ziglang 0.17.1, tested in
-#: tests/build/test_cxx.py on one target per format.
+#: tests/engine/test_cxx.py on one target per format.
 CXX_OWN_NEW_DELETE: frozenset[Format] = frozenset({"macho"})
 
 #: Compile flags plugsmith always passes per format (position-independent code where it matters).
@@ -173,7 +173,7 @@ class FlagRule:
     formats: tuple[Format, ...]
     action: Literal["drop", "reject"]
     reason: str
-    evidence: str  # what ziglang 0.17.1 does with it (tests/build/test_flag_rules.py checks it)
+    evidence: str  # what ziglang 0.17.1 does with it (tests/engine/test_flag_rules.py checks it)
 
     def matches(self, flag: str, kind: FlagKind, fmt: Format) -> bool:
         return (kind in self.kinds and fmt in self.formats

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Literal
 
 from plugsmith.contract import Contract
-from plugsmith.inspect import Inspection
+from plugsmith.inspection import Inspection
 from plugsmith.platforms import ARCH_SYNONYMS
 
 __all__ = [
@@ -410,7 +410,7 @@ class Loader:
         return cached
 
     def _build_host(self, kind: HostKind, triple: str) -> Path:
-        from plugsmith.build import zig
+        from plugsmith.engine import zig
         from plugsmith.errors import BuildError
 
         source, suffix = _SOURCES[kind]

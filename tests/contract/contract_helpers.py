@@ -100,7 +100,7 @@ def write_project(root: Path, *, name: str = "demo", contract: str = DEMO_CONTRA
 def build_project(project: Project) -> None:
     """Build every target of ``project`` with the Python API; fail the test with zig's log otherwise."""
     from plugsmith import matrix, plan
-    from plugsmith.build import build
+    from plugsmith.engine import build
 
     resolved = plan.resolve(matrix.load(project.config), env={})
     result = build(resolved, jobs=2, cache=ZIG_CACHE)

@@ -16,7 +16,7 @@ from contract_helpers import DEMO_CONTRACT, TARGETS, Project, zig_env
 from tests.conftest import Cli
 
 from plugsmith.contract import parse
-from plugsmith.inspect import inspect_file
+from plugsmith.inspection import inspect_file
 from plugsmith.maps import render
 from plugsmith.platforms import linker_allowance
 from plugsmith.verify import Subject, TargetResult, Verdict, check

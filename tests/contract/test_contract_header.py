@@ -13,7 +13,7 @@ from tests.conftest import Cli
 
 from plugsmith.contract import parse
 from plugsmith.header import building_macro, header_name, macro_prefix, render
-from plugsmith.inspect import inspect_file
+from plugsmith.inspection import inspect_file
 from plugsmith.platforms import linker_allowance
 
 TRIPLES = {"linux-x86_64": "x86_64-linux-gnu", "linux-aarch64": "aarch64-linux-gnu",

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from plugsmith.errors import InputError
-from plugsmith.inspect import Export, Inspection, inspect_file, is_binary
+from plugsmith.inspection import Export, Inspection, inspect_file, is_binary
 
 # --------------------------------------------------------------------------- expectations
 

@@ -48,7 +48,7 @@ def test_run_builds_and_verifies_all_six_targets(built: Path) -> None:
 
 
 def test_artifacts_carry_platform_names(built: Path) -> None:
-    from plugsmith.inspect import inspect_file
+    from plugsmith.inspection import inspect_file
 
     (so,) = inspect_file(built / "dist/linux-aarch64/libgreet.so")
     assert so.soname == "libgreet.so"

@@ -27,7 +27,7 @@ from release_helpers import (
 def greet_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """dist/<target>/ of the example plugin for the six default targets (built with plugsmith)."""
     from plugsmith import matrix, plan
-    from plugsmith.build import build
+    from plugsmith.engine import build
 
     root = tmp_path_factory.mktemp("greet-project")
     for name in ("build_matrix.yaml", "symbols", "plugins"):

@@ -14,7 +14,7 @@ from plugsmith import _yaml, policy
 from plugsmith.cli import main
 from plugsmith.contract import load as load_contract
 from plugsmith.errors import ConfigError
-from plugsmith.inspect import inspect_file
+from plugsmith.inspection import inspect_file
 from plugsmith.verify import PolicyCheck, Subject, Verdict, check
 from plugsmith.verify.checks import apply
 

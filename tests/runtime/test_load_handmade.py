@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import Cli, zig_cache
 from tests.runtime.conftest import CONTRACT, require_runner
 
-from plugsmith.build import zig
+from plugsmith.engine import zig
 
 CRASH = """int greet_add(int a, int b) { return a + b; }
 __attribute__((constructor)) static void boom(void) { *(volatile int *)0 = 1; }

@@ -9,7 +9,7 @@ import pytest
 from tests.runtime.conftest import ARTIFACT, CONTRACT, require_runner, target
 
 from plugsmith.contract import load as load_contract
-from plugsmith.inspect import inspect_file
+from plugsmith.inspection import inspect_file
 from plugsmith.platforms import ARCHES
 from plugsmith.runtime import RUNNERS, Loader, LoadTarget, NotRunnable, Runner, choose, host_source
 

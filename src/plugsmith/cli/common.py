@@ -17,8 +17,9 @@ from plugsmith.errors import ConfigError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from plugsmith.build import BuildResult
-    from plugsmith.build.engine import Event
+    from plugsmith.engine import BuildResult
+    from plugsmith.engine.engine import Event
+    from plugsmith.inspection import InspectionCache
     from plugsmith.plan import Job, Plan
 
 EPILOG = """exit codes: 0 all good, 1 verification failed, 2 bad usage, config or input, 3 build failed,
@@ -72,6 +73,22 @@ def build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
     p.add_argument("--no-progress", action="store_true",
                    help="plain progress lines instead of the live display (the default when stderr is not a terminal)")
+
+
+def cache_options(p: argparse.ArgumentParser) -> None:
+    """For every command that reads artifacts (verify, run, diff)."""
+    p.add_argument("--no-cache", action="store_true",
+                   help="read every artifact afresh instead of reusing inspections of unchanged files "
+                        "(cache: $PLUGSMITH_CACHE_DIR, else $XDG_CACHE_HOME/plugsmith/inspect)")
+
+
+def inspection_cache(args: argparse.Namespace) -> InspectionCache | None:
+    """The cache ``--no-cache`` asks for: None (off) or the default one."""
+    if flag(args, "no_cache"):
+        return None
+    from plugsmith.inspection import InspectionCache
+
+    return InspectionCache.default()
 
 
 def _positive(text: str) -> int:
@@ -208,7 +225,7 @@ def use_live(args: argparse.Namespace) -> bool:
 
 def run_build(args: argparse.Namespace, plan: Plan) -> BuildResult:
     """Build with a live display (terminal) or plain lines; then show each failed job's own error."""
-    from plugsmith.build import build
+    from plugsmith.engine import build
 
     def message(text: str) -> None:
         print(f"plugsmith: {text}", file=sys.stderr, flush=True)

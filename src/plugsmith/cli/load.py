@@ -89,7 +89,7 @@ def _target_of(ins: object, name: str) -> object:
 
 def _from_plan(plan: object, loader: Loader) -> list[LoadResult]:
     from plugsmith.errors import InputError
-    from plugsmith.inspect import inspect_file
+    from plugsmith.inspection import inspect_file
     from plugsmith.runtime import LoadResult, LoadTarget
 
     results = []

@@ -23,7 +23,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from plugsmith import toolchains
-    from plugsmith.build.zig import default_cache
+    from plugsmith.engine.zig import default_cache
 
     plan = load_plan(args)
     out = args.out if args.out is not None else plan.matrix.root / "toolchains"

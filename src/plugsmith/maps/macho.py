@@ -2,7 +2,7 @@
 
 zig's linker ignores this file (ziglang/zig#24662); plugsmith writes it for other linkers and
 for review, and enforces the same list by marking every other symbol private-extern in each
-object before the link (see ``plugsmith.build.pext``). Mach-O has no symbol versions: the
+object before the link (see ``plugsmith.engine.pext``). Mach-O has no symbol versions: the
 contract node of each group is kept as a comment."""
 
 from __future__ import annotations

@@ -19,12 +19,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from plugsmith._fs import display_path
 from plugsmith.archives import Limits, archive_kind, extract
 from plugsmith.errors import InputError
-from plugsmith.inspect import Inspection, inspect_file, is_binary
+from plugsmith.inspection import Inspection, InspectionCache, inspect_many, is_binary
 
 if TYPE_CHECKING:
     from plugsmith.build.engine import BuildResult
@@ -200,18 +200,19 @@ def _not_binary(path: Path, display: str) -> str:
     return f"{display}: named like a shared library but {what}"
 
 
-def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = ()) -> tuple[list[Artifact], list[str]]:
-    """Inspect each binary. One that does not parse is a problem line naming it (so the rest of a
-    release is still checked and reported), or an ``InputError`` when the user named it."""
+def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = (), *,
+             cache: InspectionCache | Literal["default"] | None = "default") -> tuple[list[Artifact], list[str]]:
+    """Inspect each binary (in parallel, through ``cache``; None reads every file afresh). One that
+    does not parse is a problem line naming it (so the rest of a release is still checked and
+    reported), or an ``InputError`` when the user named it."""
     out: list[Artifact] = []
     broken: list[str] = []
-    for item in found:
-        try:
-            inspections = inspect_file(item.path)
-        except InputError as exc:
+    items = list(found)
+    for item, inspections in zip(items, inspect_many([i.path for i in items], cache=cache), strict=True):
+        if isinstance(inspections, InputError):
             if item.explicit:
-                raise InputError(f"{item.display}: {exc.message}") from None
-            broken.append(f"{item.display}: {exc.message}")
+                raise InputError(f"{item.display}: {inspections.message}") from None
+            broken.append(f"{item.display}: {inspections.message}")
             continue
         for ins in inspections:
             shown = replace(ins, path=Path(item.display))

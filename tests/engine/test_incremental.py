@@ -9,8 +9,8 @@ import os
 
 from build_helpers import THREE, Project, build_api
 
-from plugsmith.build import zig
-from plugsmith.inspect import inspect_file
+from plugsmith.engine import zig
+from plugsmith.inspection import inspect_file
 
 SOURCES = ("a.c", "b.c", "helper.c")
 

@@ -107,7 +107,7 @@ class Run:
 def build_api(project: Project, *, force: bool = False, keep_going: bool = False,
               extra_cflags: Sequence[str] = (), jobs: int = 2) -> Run:
     from plugsmith import matrix, plan
-    from plugsmith.build import build
+    from plugsmith.engine import build
 
     events: list[tuple[str, str, str]] = []
 

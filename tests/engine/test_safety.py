@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from build_helpers import SRC, Project, build_api, cli, zig_env
 
-from plugsmith.build.lock import hold
+from plugsmith.engine.lock import hold
 from plugsmith.errors import BuildError
-from plugsmith.inspect import inspect_file
+from plugsmith.inspection import inspect_file
 
 pytestmark = pytest.mark.slow
 
@@ -172,7 +172,7 @@ def test_a_second_build_waits_for_the_first_with_a_message(big: Project) -> None
 
 def test_the_lock_with_no_wait_fails_with_a_clear_message(project: Project) -> None:
     from plugsmith import matrix, plan
-    from plugsmith.build import build
+    from plugsmith.engine import build
 
     resolved = plan.resolve(matrix.load(project.config), env={})
     with hold(project.root / "build"), pytest.raises(BuildError, match=r"another plugsmith build is running in "
@@ -183,7 +183,7 @@ def test_the_lock_with_no_wait_fails_with_a_clear_message(project: Project) -> N
 
 def test_the_lock_is_released_when_its_holder_is_killed(project: Project) -> None:
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
-                               "from plugsmith.build.lock import hold\n"
+                               "from plugsmith.engine.lock import hold\n"
                                "with hold(Path(sys.argv[1])):\n  print('held', flush=True); time.sleep(60)",
                                str(project.root / "build")], env={**os.environ, "PYTHONPATH": str(SRC)},
                               stdout=subprocess.PIPE, text=True)

@@ -4,7 +4,7 @@ artifacts into ``dist/<target>/``: a parallel, incremental, interruptible build.
 Per job (one plugin x one target) the work folder ``BUILD_DIR/<target>/<plugin>/`` holds:
 
 - ``obj/<stem>-<tag>.o`` and ``.o.json``: one object per source and the record of what it was
-  made from (:mod:`plugsmith.build.fingerprint`);
+  made from (:mod:`plugsmith.engine.fingerprint`);
 - ``hidden/`` (Mach-O): copies of the objects with non-contract symbols private-extern;
 - ``<name>.map|.exp|.def``: the export map; ``link.json``: the link's record;
 - ``build.log``: every command this job last ran, with its output.
@@ -31,8 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from plugsmith import _fs, header
-from plugsmith.build import cxx, fingerprint, lock, pext, scheduler, zig
-from plugsmith.errors import BuildError
+from plugsmith.engine import cxx, fingerprint, lock, pext, scheduler, zig
 from plugsmith.maps import render
 from plugsmith.plan import Job, Plan
 from plugsmith.platforms import COMPILE_FLAGS, CXX_OWN_NEW_DELETE, LINK_FLAGS, REPRODUCIBLE_COMPILE_FLAGS

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from plugsmith.build.engine import BuildResult, JobResult, build
+from plugsmith.engine.engine import BuildResult, JobResult, build
 
 __all__ = ["BuildResult", "JobResult", "build"]

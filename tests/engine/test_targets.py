@@ -13,7 +13,7 @@ from build_helpers import SOURCES, Project, build_api
 
 from plugsmith import matrix
 from plugsmith.errors import ConfigError
-from plugsmith.inspect import inspect_file
+from plugsmith.inspection import inspect_file
 
 EXTRA = {
     # getrandom is GLIBC_2.25: the pinned 2.28 build must need exactly that, nothing newer

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from plugsmith.build import fingerprint, scheduler
-from plugsmith.build.scheduler import Task
+from plugsmith.engine import fingerprint, scheduler
+from plugsmith.engine.scheduler import Task
 
 
 def recorder() -> tuple[list[str], object]:

@@ -10,8 +10,8 @@ import pytest
 from build_helpers import REPO, ZIG_CACHE
 
 from plugsmith import matrix, plan
-from plugsmith.build import build, engine
-from plugsmith.inspect import inspect_file
+from plugsmith.engine import build, engine
+from plugsmith.inspection import inspect_file
 from plugsmith.platforms import linker_allowance
 
 pytestmark = pytest.mark.slow  # cold, libc++ takes ~50 s per target to build once

@@ -1,0 +1,211 @@
+"""Shared by the per-format readers: the stage's data types, magic-number sniffing, bounded
+reads of header fields and extent checks, and the one way a malformed file becomes an error."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import mmap
+import os
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from plugsmith.errors import InputError, Location
+
+Format = Literal["elf", "macho", "pe"]
+ExportKind = Literal["function", "data", "unknown"]
+
+#: A file's bytes as the readers see them: a read-only map (pages are read when touched, so a
+#: sparse or huge file costs only what is looked at), or ``b""`` for an empty file.
+Data = bytes | mmap.mmap
+
+#: The most bytes lief may be handed for one file. lief copies what it parses into memory, so
+#: this is the memory bound; a file whose headers need more is refused (a real library that
+#: large would be a first: the biggest in PyPI's largest wheels are ~1 GiB).
+MAX_PARSE_BYTES = 2 << 30
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Export:
+    name: str  # Mach-O names without the leading underscore
+    kind: ExportKind
+    version: str | None = None  # ELF version node (e.g. "GREET_1.0"); None elsewhere
+    default_version: bool = True  # ELF: name@@VER (True) vs name@VER (False)
+    ordinal: int | None = None  # PE only
+    forwarder: str | None = None  # PE forwarded export target ("OTHER.func")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inspection:
+    path: Path
+    format: Format
+    arch: str  # normalized: x86_64, aarch64, x86, arm, riscv64, ...
+    os: str  # linux, macos, windows (ELF is reported as linux)
+    exports: tuple[Export, ...]
+    imports: tuple[str, ...]  # needed libraries / imported DLLs, in file order
+    soname: str | None = None  # ELF DT_SONAME, Mach-O LC_ID_DYLIB, PE export-directory name
+    slice_index: int | None = None  # fat Mach-O slice number, None for thin files
+    min_os: str | None = None  # Mach-O minimum OS ("11.0")
+    glibc_max: str | None = None  # highest GLIBC_x.y version needed (ELF)
+
+    @property
+    def export_names(self) -> frozenset[str]:
+        return frozenset(e.name for e in self.exports)
+
+
+# --------------------------------------------------------------------------- sniffing
+
+_Container = Literal["elf", "macho", "fat", "pe"]
+_Reader = Callable[[int, int], bytes]  # (offset, size) -> bytes, short at end of file
+
+_ELF_MAGIC = b"\x7fELF"
+_MACHO_MAGICS = frozenset({0xFEEDFACE, 0xFEEDFACF, 0xCEFAEDFE, 0xCFFAEDFE})  # first 4 bytes, big-endian
+_FAT_MAGIC, _FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
+_FAT_MAX_ARCHS = 30  # a Java class file has the same magic; its version word is >= 45
+_DOS_HEADER_SIZE = 64
+
+
+def _sniff(read: _Reader) -> _Container | None:
+    head = read(0, 8)
+    if head[:4] == _ELF_MAGIC:
+        return "elf"
+    if len(head) >= 4 and struct.unpack(">I", head[:4])[0] in _MACHO_MAGICS:
+        return "macho"
+    if len(head) >= 8:
+        magic, nfat = struct.unpack(">II", head)
+        if magic in (_FAT_MAGIC, _FAT_MAGIC_64) and 0 < nfat < _FAT_MAX_ARCHS:
+            return "fat"
+    if head[:2] == b"MZ":
+        dos = read(0, _DOS_HEADER_SIZE)
+        if len(dos) == _DOS_HEADER_SIZE and read(struct.unpack_from("<I", dos, 0x3C)[0], 4) == b"PE\0\0":
+            return "pe"
+    return None
+
+
+class _Bad(Exception):
+    """The file is malformed; the message says how (turned into InputError by inspect_file)."""
+
+
+
+def _text(value: str | bytes) -> str:
+    """A name as text. lief hands back ``bytes`` for names that are not valid UTF-8: keep them,
+    escaped, so they are reported and can never match a contract name by accident."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    return value
+
+
+def _input_error(path: Path, message: str) -> InputError:
+    one_line = " ".join(message.split())
+    return InputError(one_line, location=Location(file=str(path)))
+
+
+@contextlib.contextmanager
+def _mapped(path: Path) -> Iterator[Data]:
+    """The file mapped read-only: headers are read in place, nothing is loaded whole."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                yield b""
+                return
+            view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as exc:
+        raise _input_error(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
+    try:
+        yield view
+    finally:
+        view.close()
+
+
+class _Window(io.RawIOBase):
+    """The first ``size`` bytes of ``data`` as a stream. lief reads a stream by seeking to its end
+    and reading it whole, so this is how lief gets exactly the bytes the headers declare (not a
+    trailing overlay, not the zeros of a sparse file) without a second copy in Python."""
+
+    def __init__(self, data: Data, size: int) -> None:
+        super().__init__()
+        self._data, self._size, self._position = data, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        count = max(0, min(len(buffer), self._size - self._position))
+        buffer[:count] = self._data[self._position : self._position + count]
+        self._position += count
+        return count
+
+
+def _lief_parse(parse: Callable[..., Any], data: Data, needed: int, config: Any) -> Any:
+    """``parse`` (lief.ELF.parse...) over the first ``needed`` bytes, the end of the last table,
+    segment or section the headers declare."""
+    if needed > MAX_PARSE_BYTES:
+        raise _Bad(f"its headers declare {needed} bytes of tables and segments; plugsmith reads at most "
+                   f"{MAX_PARSE_BYTES} bytes of one file")
+    return parse(_Window(data, min(needed, len(data))), config)
+
+
+def _lief_config(factory: Callable[[], Any], settings: Iterable[tuple[str, bool]]) -> Any:
+    """A parser configuration from (attribute, value) rows; rows this lief version lacks are skipped
+    (older lief parses that part regardless, which is slower, not wrong)."""
+    config = factory()
+    for name, value in settings:
+        if hasattr(config, name):
+            setattr(config, name, value)
+    return config
+
+
+def _load_lief() -> Any:
+    import lief  # slow import: only when a file is actually inspected
+
+    lief.logging.disable()
+    return lief
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _unpack(fmt: str, data: Data, offset: int, what: str) -> tuple[Any, ...]:
+    end = offset + struct.calcsize(fmt)
+    if offset < 0 or end > len(data):
+        raise _Bad(f"truncated: {what} needs bytes {offset}..{end} but the file has {len(data)}")
+    return struct.unpack_from(fmt, data, offset)
+
+
+def _check_extents(extents: Iterable[tuple[str, int, int]], limit: int, where: str = "the file") -> int:
+    """Each extent is (what, offset, size); all must lie within ``limit`` bytes. Returns where the
+    last one ends (0 if none): the bytes a parser needs."""
+    needed = 0
+    for what, offset, size in extents:
+        if offset < 0 or size < 0 or offset + size > limit:
+            raise _Bad(f"truncated: {what} ends at byte {offset + size} but {where} has {limit} bytes")
+        needed = max(needed, offset + size)
+    return needed
+
+
+def _c_string(data: Data, offset: int, limit: int, what: str) -> str:
+    end = data.find(b"\0", offset, limit)
+    if offset < 0 or offset >= limit or end < 0:
+        raise _Bad(f"{what} at file offset {offset} is not a terminated string inside the file")
+    return data[offset:end].decode("utf-8", errors="replace")
+
+
+def _format_version(parts: Iterable[int]) -> str:
+    """[11, 0, 0] -> "11.0"; [10, 13, 2] -> "10.13.2": trailing zeros dropped beyond major.minor."""
+    numbers = [*parts, 0, 0]
+    while len(numbers) > 2 and numbers[-1] == 0:
+        numbers.pop()
+    return ".".join(str(n) for n in numbers)

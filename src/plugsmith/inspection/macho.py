@@ -1,0 +1,370 @@
+"""Mach-O (thin and fat): exports are the export trie's terminal nodes, one leading underscore stripped."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from plugsmith.inspection._common import (
+    _FAT_MAGIC_64,
+    Data,
+    Export,
+    ExportKind,
+    Inspection,
+    _Bad,
+    _check_extents,
+    _format_version,
+    _lief_config,
+    _lief_parse,
+    _load_lief,
+    _text,
+    _unpack,
+)
+
+# --------------------------------------------------------------------------- Mach-O
+
+_NLIST_SIZE = {False: 12, True: 16}
+_LC_SEGMENT, _LC_SEGMENT_64, _LC_SYMTAB, _LC_DYSYMTAB = 0x1, 0x19, 0x2, 0xB
+_LC_DYLD_INFO, _LC_DYLD_INFO_ONLY = 0x22, 0x80000022
+_LC_DYLD_EXPORTS_TRIE = 0x80000033
+_LC_ENCRYPTION_INFO, _LC_ENCRYPTION_INFO_64 = 0x21, 0x2C
+_LC_LINKEDIT_DATA = {  # commands that are a struct linkedit_data_command {cmd, cmdsize, dataoff, datasize}
+    0x1D: "LC_CODE_SIGNATURE",
+    0x1E: "LC_SEGMENT_SPLIT_INFO",
+    0x26: "LC_FUNCTION_STARTS",
+    0x29: "LC_DATA_IN_CODE",
+    0x2B: "LC_DYLIB_CODE_SIGN_DRS",
+    0x2E: "LC_LINKER_OPTIMIZATION_HINT",
+    0x36: "LC_ATOM_INFO",
+    _LC_DYLD_EXPORTS_TRIE: "LC_DYLD_EXPORTS_TRIE",
+    0x80000034: "LC_DYLD_CHAINED_FIXUPS",
+}
+_DYSYMTAB_TABLES = (("table of contents", 8), ("module table", 0), ("external references", 4),
+                    ("indirect symbols", 4), ("external relocations", 8), ("local relocations", 8))
+_CPU_ARCH = {7: "x86", 0x01000007: "x86_64", 12: "arm", 0x0100000C: "aarch64", 0x0200000C: "arm64_32",
+             18: "ppc", 0x01000012: "ppc64"}
+_SECTION_HAS_CODE = 0x80000000 | 0x400  # S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS
+_ZEROFILL_TYPES = frozenset({0x1, 0xC, 0x12})  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL
+_EXPORT_KIND_MASK, _EXPORT_KIND_THREAD_LOCAL, _EXPORT_KIND_ABSOLUTE = 0x3, 0x1, 0x2
+_EXPORT_REEXPORT = 0x8
+
+
+@dataclass(frozen=True, slots=True)
+class _MachoSection:
+    name: str
+    address: int
+    size: int
+    offset: int
+    flags: int  # section type (low byte) | attributes
+    reloff: int
+    nreloc: int
+
+    def extents(self) -> Iterator[tuple[str, int, int]]:
+        if self.size and self.flags & 0xFF not in _ZEROFILL_TYPES:
+            yield (f"section {self.name}", self.offset, self.size)
+        yield (f"relocations of section {self.name}", self.reloff, self.nreloc * 8)
+
+
+@dataclass(frozen=True, slots=True)
+class _MachoSegment:
+    name: str
+    vmaddr: int
+    fileoff: int
+    filesize: int
+    sections: tuple[_MachoSection, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _MachoCommands:
+    end: str  # struct byte order
+    is64: bool
+    commands: tuple[tuple[int, int], ...]  # (cmd, absolute offset of the command in the file)
+
+
+@dataclass(frozen=True, slots=True)
+class _Slice:
+    """One thin Mach-O image as its headers describe it."""
+
+    offset: int
+    size: int
+    cputype: int
+    ncmds: int
+    image_base: int  # vmaddr of the segment mapping the Mach-O header; trie addresses are relative to it
+    sections: tuple[_MachoSection, ...]
+    trie: tuple[int, int] | None  # (offset in the slice, size) of the export trie
+    parse_size: int  # where (in the file) the last table, segment or section of this image ends
+
+
+def _macho_slice(data: Data, base: int, size: int) -> _Slice:
+    """Read one thin Mach-O header at ``base`` and check every extent its load commands declare."""
+    where = "the file" if base == 0 else f"the slice at offset {base}"
+    (magic,) = _unpack("<I", data, base, "Mach-O magic")
+    if magic not in (0xFEEDFACE, 0xFEEDFACF, 0xCEFAEDFE, 0xCFFAEDFE):
+        raise _Bad(f"{where} is not a Mach-O image (magic {magic:#010x})")
+    is64 = magic in (0xFEEDFACF, 0xCFFAEDFE)
+    end = "<" if magic in (0xFEEDFACE, 0xFEEDFACF) else ">"
+    header_size = 32 if is64 else 28
+    _check_extents([("Mach-O header", 0, header_size)], size, where)
+    _, cputype, _, _, ncmds, sizeofcmds, _ = _unpack(end + "IiiIIII", data, base, "Mach-O header")
+    commands_end = _check_extents([("load commands", header_size, sizeofcmds)], size, where)
+    walk = _MachoCommands(end, is64, _macho_commands(data, base + header_size, end, ncmds, sizeofcmds))
+    segments = [_segment(data, at, walk, cmd) for cmd, at in walk.commands if cmd in (_LC_SEGMENT, _LC_SEGMENT_64)]
+    extents = [ext for cmd, at in walk.commands for ext in _command_extents(data, at, walk, cmd)]
+    extents += [(f"segment {s.name}", s.fileoff, s.filesize) for s in segments]
+    extents += [ext for s in segments for sect in s.sections for ext in sect.extents()]
+    contents_end = _check_extents(extents, size, where)
+    bases = [s.vmaddr for s in segments if s.fileoff == 0 and s.filesize]
+    sections = tuple(sect for s in segments for sect in s.sections)
+    return _Slice(base, size, cputype, ncmds, bases[0] if bases else 0, sections, _trie_location(data, walk),
+                  base + max(commands_end, contents_end))
+
+
+def _macho_commands(data: Data, start: int, end: str, ncmds: int, sizeofcmds: int) -> tuple[tuple[int, int], ...]:
+    commands, position = [], 0
+    for index in range(ncmds):
+        cmd, cmdsize = _unpack(end + "II", data, start + position, "load command")
+        if cmdsize < 8 or position + cmdsize > sizeofcmds:
+            raise _Bad(f"load command {index} (cmd {cmd:#x}, size {cmdsize}) overruns the load command area")
+        commands.append((cmd, start + position))
+        position += cmdsize
+    return tuple(commands)
+
+
+def _segment(data: Data, at: int, walk: _MachoCommands, cmd: int) -> _MachoSegment:
+    wide = cmd == _LC_SEGMENT_64
+    head_fmt, sect_fmt = ("16sQQQQiiII", "16s16sQQIIIIIIII") if wide else ("16sIIIIiiII", "16s16sIIIIIIIII")
+    (cmdsize,) = _unpack(walk.end + "I", data, at + 4, "segment command")
+    name, vmaddr, _, fileoff, filesize, _, _, nsects, _ = _unpack(walk.end + head_fmt, data, at + 8, "segment")
+    head_size, sect_size = 8 + struct.calcsize(head_fmt), struct.calcsize(sect_fmt)
+    if head_size + nsects * sect_size > cmdsize:
+        raise _Bad(f"segment command at offset {at} declares {nsects} sections that do not fit in it")
+    sections = []
+    for index in range(nsects):
+        sect_name, _, address, size, offset, _, reloff, nreloc, flags, *_ = _unpack(
+            walk.end + sect_fmt, data, at + head_size + index * sect_size, "section header"
+        )
+        sections.append(_MachoSection(_c_name(sect_name), address, size, offset, flags, reloff, nreloc))
+    return _MachoSegment(_c_name(name), vmaddr, fileoff, filesize, tuple(sections))
+
+
+def _c_name(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("ascii", "replace")
+
+
+def _command_extents(data: Data, at: int, walk: _MachoCommands, cmd: int) -> Iterator[tuple[str, int, int]]:
+    """Extents of the link-edit tables a load command points at (segments are handled by the caller)."""
+    end = walk.end
+    if cmd == _LC_SYMTAB:
+        symoff, nsyms, stroff, strsize = _unpack(end + "IIII", data, at + 8, "LC_SYMTAB")
+        yield ("symbol table", symoff, nsyms * _NLIST_SIZE[walk.is64])
+        yield ("string table", stroff, strsize)
+    elif cmd == _LC_DYSYMTAB:
+        fields = _unpack(end + "12I", data, at + 32, "LC_DYSYMTAB")
+        for (what, entry), offset, count in zip(_DYSYMTAB_TABLES, fields[0::2], fields[1::2], strict=True):
+            yield (what, offset, count * (entry or (56 if walk.is64 else 52)))
+    elif cmd in (_LC_DYLD_INFO, _LC_DYLD_INFO_ONLY):
+        fields = _unpack(end + "10I", data, at + 8, "LC_DYLD_INFO")
+        for what, offset, size in zip(("rebase", "bind", "weak bind", "lazy bind", "export"), fields[0::2],
+                                      fields[1::2], strict=True):
+            yield (f"dyld {what} info", offset, size)
+    elif cmd in _LC_LINKEDIT_DATA:
+        dataoff, datasize = _unpack(end + "II", data, at + 8, _LC_LINKEDIT_DATA[cmd])
+        yield (_LC_LINKEDIT_DATA[cmd], dataoff, datasize)
+    elif cmd in (_LC_ENCRYPTION_INFO, _LC_ENCRYPTION_INFO_64):
+        cryptoff, cryptsize = _unpack(end + "II", data, at + 8, "LC_ENCRYPTION_INFO")
+        yield ("encrypted range", cryptoff, cryptsize)
+
+
+def _trie_location(data: Data, walk: _MachoCommands) -> tuple[int, int] | None:
+    """LC_DYLD_EXPORTS_TRIE (ld64 >= 12) wins over the export part of LC_DYLD_INFO[_ONLY] (what zig writes)."""
+    for cmd, at in walk.commands:
+        if cmd == _LC_DYLD_EXPORTS_TRIE:
+            return _unpack(walk.end + "II", data, at + 8, "LC_DYLD_EXPORTS_TRIE")
+    for cmd, at in walk.commands:
+        if cmd in (_LC_DYLD_INFO, _LC_DYLD_INFO_ONLY):
+            return _unpack(walk.end + "II", data, at + 40, "LC_DYLD_INFO")
+    return None
+
+
+def _fat_slices(data: Data) -> list[_Slice]:
+    magic, nfat = _unpack(">II", data, 0, "fat header")
+    entry_fmt, entry_size = (">iiQQII", 32) if magic == _FAT_MAGIC_64 else (">iiIII", 20)
+    _check_extents([("fat architecture table", 8, nfat * entry_size)], len(data))
+    slices = []
+    for index in range(nfat):
+        cputype, _, offset, size, *_ = _unpack(entry_fmt, data, 8 + index * entry_size, "fat_arch")
+        _check_extents([(f"fat slice {index}", offset, size)], len(data))
+        one = _macho_slice(data, offset, size)
+        if one.cputype != cputype:
+            raise _Bad(f"fat slice {index} claims CPU type {cputype:#x} but its header says {one.cputype:#x}")
+        slices.append(one)
+    return slices
+
+
+# The export trie (dyld's format). A node: ULEB128 terminal size; when non-zero, ULEB128 flags and then
+# either (re-export) ULEB128 dylib ordinal + C-string import name, or ULEB128 address (+ ULEB128 resolver
+# for stub-and-resolver). After the terminal part: one byte child count, then per child a C-string edge
+# label and a ULEB128 node offset. A symbol's name is the concatenation of the labels on its path.
+
+
+@dataclass(frozen=True, slots=True)
+class _TrieExport:
+    name: str
+    flags: int
+    address: int
+
+
+def _uleb(data: Data, position: int, limit: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if position >= limit or shift > 63:
+            raise _Bad("export trie holds an unterminated or oversized ULEB128 number")
+        byte = data[position]
+        value |= (byte & 0x7F) << shift
+        position, shift = position + 1, shift + 7
+        if byte < 0x80:
+            return value, position
+
+
+def _walk_trie(data: Data, start: int, size: int) -> list[_TrieExport]:
+    limit, found, seen = start + size, [], set()
+    pending: list[tuple[int, bytes]] = [(0, b"")] if size else []
+    while pending:
+        node, prefix = pending.pop()
+        if node in seen or node >= size:
+            raise _Bad(f"export trie node offset {node} is out of range or reached twice")
+        seen.add(node)
+        terminal_size, position = _uleb(data, start + node, limit)
+        children_at = position + terminal_size
+        if terminal_size:
+            found.append(_trie_terminal(data, position, min(children_at, limit), prefix))
+        pending.extend(reversed(_trie_children(data, children_at, limit, prefix)))
+    return found
+
+
+def _trie_terminal(data: Data, position: int, limit: int, prefix: bytes) -> _TrieExport:
+    flags, position = _uleb(data, position, limit)
+    address = 0 if flags & _EXPORT_REEXPORT else _uleb(data, position, limit)[0]
+    return _TrieExport(prefix.decode("utf-8", errors="replace"), flags, address)
+
+
+def _trie_children(data: Data, position: int, limit: int, prefix: bytes) -> list[tuple[int, bytes]]:
+    if position >= limit:
+        raise _Bad("export trie node runs past the end of the trie")
+    count, position, children = data[position], position + 1, []
+    for _ in range(count):
+        stop = data.find(b"\0", position, limit)
+        if stop < 0:
+            raise _Bad("export trie edge label runs past the end of the trie")
+        label = data[position:stop]
+        child, position = _uleb(data, stop + 1, limit)
+        children.append((child, prefix + label))
+    return children
+
+
+def inspect_thin(path: Path, data: Data) -> tuple[Inspection, ...]:
+    layout = _macho_slice(data, 0, len(data))
+    return _inspect_macho(path, data, [layout], fat=False, parse_size=layout.parse_size)
+
+
+def inspect_fat(path: Path, data: Data) -> tuple[Inspection, ...]:
+    slices = _fat_slices(data)  # lief takes each slice whole, as the fat header sizes it
+    return _inspect_macho(path, data, slices, fat=True, parse_size=max(s.offset + s.size for s in slices))
+
+
+#: What verification reads: load commands and the export trie; not the dyld binding and rebase
+#: opcodes (lief's defaults parse them). lief has no switch for the symbol table (LC_SYMTAB),
+#: which it always reads: on a large library that is most of its time.
+_LEAN: tuple[tuple[str, bool], ...] = (
+    ("parse_dyld_exports", True),
+    ("parse_dyld_bindings", False),
+    ("parse_dyld_rebases", False),
+    ("fix_from_memory", False),
+)
+
+
+def _inspect_macho(path: Path, data: Data, slices: list[_Slice], *, fat: bool,
+                   parse_size: int) -> tuple[Inspection, ...]:
+    tries = [_slice_trie(data, layout) for layout in slices]
+    lief = _load_lief()
+    # keep ``parsed`` alive while its binaries are used (lief owns them)
+    parsed = _lief_parse(lief.MachO.parse, data, parse_size, _lief_config(lief.MachO.ParserConfig, _LEAN))
+    if parsed is None or parsed.size != len(slices):
+        raise _Bad(f"headers declare {len(slices)} image(s), lief parsed {0 if parsed is None else parsed.size}")
+    result = []
+    for index, (layout, trie) in enumerate(zip(slices, tries, strict=True)):
+        binary = parsed.at(index)
+        _check_macho_consistency(binary, layout, trie, index)
+        result.append(_macho_inspection(lief, path, binary, layout, trie, index if fat else None))
+    return tuple(result)
+
+
+def _slice_trie(data: Data, layout: _Slice) -> list[_TrieExport]:
+    if layout.trie is None:
+        return []
+    offset, size = layout.trie
+    return _walk_trie(data, layout.offset + offset, size)
+
+
+def _check_macho_consistency(binary: Any, layout: _Slice, trie: list[_TrieExport], index: int) -> None:
+    if len(binary.commands) != layout.ncmds:
+        raise _Bad(f"image {index}: header declares {layout.ncmds} load commands, lief parsed {len(binary.commands)}")
+    if binary.has_dyld_exports_trie:
+        theirs = binary.dyld_exports_trie.exports
+    elif binary.has_dyld_info:
+        theirs = binary.dyld_info.exports
+    else:
+        theirs = []
+    lief_names = sorted(e.symbol.name if e.has_symbol else "" for e in theirs)
+    if lief_names != sorted(e.name for e in trie):
+        raise _Bad(f"image {index}: the export trie walk found {len(trie)} names, lief {len(lief_names)} others")
+
+
+def _macho_inspection(lief: Any, path: Path, binary: Any, layout: _Slice, trie: list[_TrieExport],
+                      slice_index: int | None) -> Inspection:
+    dylibs = [c for c in binary.commands if isinstance(c, lief.MachO.DylibCommand)]
+    id_type = lief.MachO.LoadCommand.TYPE.ID_DYLIB
+    own_ids = [_text(c.name) for c in dylibs if c.command == id_type]
+    return Inspection(
+        path=path,
+        format="macho",
+        arch=_CPU_ARCH.get(layout.cputype, f"cpu-{layout.cputype:#x}"),
+        os="macos",
+        exports=tuple(_macho_export(entry, layout) for entry in trie),
+        imports=tuple(_text(c.name) for c in dylibs if c.command != id_type),
+        soname=own_ids[0] if own_ids else None,
+        slice_index=slice_index,
+        min_os=_macho_min_os(binary),
+    )
+
+
+def _macho_min_os(binary: Any) -> str | None:
+    if binary.has_build_version:
+        return _format_version(binary.build_version.minos)
+    if binary.has_version_min:
+        return _format_version(binary.version_min.version)
+    return None
+
+
+def _macho_export(entry: _TrieExport, layout: _Slice) -> Export:
+    if not entry.name:
+        raise _Bad("the export trie holds an entry with an empty name")
+    raw = _text(entry.name)
+    name = raw[1:] if raw.startswith("_") else raw
+    return Export(name=name, kind=_macho_kind(entry, layout))
+
+
+def _macho_kind(entry: _TrieExport, layout: _Slice) -> ExportKind:
+    kind = entry.flags & _EXPORT_KIND_MASK
+    if entry.flags & _EXPORT_REEXPORT or kind == _EXPORT_KIND_ABSOLUTE:
+        return "unknown"
+    if kind == _EXPORT_KIND_THREAD_LOCAL:
+        return "data"
+    address = layout.image_base + entry.address
+    for section in layout.sections:
+        if section.address <= address < section.address + section.size:
+            return "function" if section.flags & _SECTION_HAS_CODE else "data"
+    return "data"  # e.g. the Mach-O header itself (_mh_dylib_header)

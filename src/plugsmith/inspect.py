@@ -13,6 +13,12 @@ What "export" means per format (the dynamic loader's view):
 - ELF: defined ``.dynsym`` entries with GLOBAL/WEAK/GNU_UNIQUE binding and
   DEFAULT/PROTECTED visibility. Object files (ET_REL) have no ``.dynsym`` and so
   report no exports; executables report whatever their ``.dynsym`` exports.
+  GNU ld's version-definition symbols are not exports: with a version script it
+  writes one ``NODE@@NODE`` per node (GLOBAL, OBJECT, SHN_ABS, value 0) that
+  names the version, not anything a program calls; lld does not write them. A
+  symbol is dropped as one only when it is absolute, its name is a version
+  definition's and it is versioned with that same node; every other absolute
+  symbol stays an export.
 - Mach-O: the export trie (LC_DYLD_INFO[_ONLY] or LC_DYLD_EXPORTS_TRIE), one
   leading underscore stripped. Object files (MH_OBJECT) have no trie and so
   report no exports; executables report their trie (``_mh_execute_header``...).
@@ -65,6 +71,9 @@ class Inspection:
     slice_index: int | None = None  # fat Mach-O slice number, None for thin files
     min_os: str | None = None  # Mach-O minimum OS ("11.0")
     glibc_max: str | None = None  # highest GLIBC_x.y version needed (ELF)
+    # ELF version definitions (.gnu.version_d) in file order: (node, parents); the base definition
+    # (VER_FLG_BASE, named after the soname) is not a node and is left out
+    version_defs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def export_names(self) -> frozenset[str]:
@@ -218,6 +227,8 @@ _STV_EXPORTED = frozenset({0, 3})  # DEFAULT, PROTECTED
 _STT_KIND: dict[int, Kind] = {2: "function", 10: "function", 1: "data", 5: "data", 6: "data"}
 _VERSYM_HIDDEN, _VERSYM_INDEX = 0x8000, 0x7FFF
 _VER_NDX_GLOBAL = 1
+_SHN_ABS = 0xFFF1
+_VER_FLG_BASE = 0x1
 _ELF_ARCH = {3: "x86", 40: "arm", 62: "x86_64", 183: "aarch64", 20: "ppc", 2: "sparc", 43: "sparc64",
              258: "loongarch64"}
 
@@ -308,15 +319,17 @@ def _inspect_elf(path: Path, data: bytes) -> tuple[Inspection, ...]:
     sonames = [_text(e.name) for e in entries if isinstance(e, lief.ELF.DynamicSharedObject)]
     requirements = [_text(aux.name) for req in binary.symbols_version_requirement
                     for aux in req.get_auxiliary_symbols()]
+    version_defs = _elf_version_defs(binary)
     inspection = Inspection(
         path=path,
         format="elf",
         arch=_elf_arch(layout),
         os="linux",
-        exports=tuple(_elf_exports(binary)),
+        exports=tuple(_elf_exports(binary, frozenset(name for name, _ in version_defs))),
         imports=tuple(needed),
         soname=sonames[0] if sonames else None,
         glibc_max=_highest_glibc(requirements),
+        version_defs=version_defs,
     )
     return (inspection,)
 
@@ -330,15 +343,30 @@ def _check_elf_consistency(binary: Any, layout: _ElfLayout) -> None:
         raise _Bad(f".dynsym holds {layout.dynsym_count} symbols but lief read {count}")
 
 
-def _elf_exports(binary: Any) -> Iterator[Export]:
+def _elf_version_defs(binary: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The non-base version definitions: the first auxiliary entry names the node, the rest its parents."""
+    out = []
+    for definition in binary.symbols_version_definition:
+        names = [_text(aux.name) for aux in definition.auxiliary_symbols]
+        if not names:
+            raise _Bad(f"version definition {definition.ndx} has no name")
+        if not definition.flags & _VER_FLG_BASE:
+            out.append((names[0], tuple(names[1:])))
+    return tuple(out)
+
+
+def _elf_exports(binary: Any, version_nodes: frozenset[str]) -> Iterator[Export]:
     for sym in binary.dynamic_symbols:
         info = sym.information  # raw st_info/st_other: lief's enums warn on values they do not know
         if sym.shndx == 0 or info >> 4 not in _STB_EXPORTED or sym.other & 0x3 not in _STV_EXPORTED:
             continue
         if not sym.name:
             raise _Bad(f"exported .dynsym entry at value {sym.value:#x} has no name")
+        name = _text(sym.name)
         version, default = _elf_version(sym)
-        yield Export(name=_text(sym.name), kind=_STT_KIND.get(info & 0xF, "unknown"), version=version,
+        if sym.shndx == _SHN_ABS and name in version_nodes and version == name:
+            continue  # GNU ld's NODE@@NODE: names a version, is not an export
+        yield Export(name=name, kind=_STT_KIND.get(info & 0xF, "unknown"), version=version,
                      default_version=default)
 
 

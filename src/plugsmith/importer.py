@@ -7,6 +7,12 @@ Inputs, recognised by content (binaries) or by name (text files):
 - a macOS exported symbols list (``.exp``, ``.exports``, ``.sym``, ``.txt``): ``_name`` a line;
 - a Windows module-definition file (``.def``): ``EXPORTS`` entries with ``@N``, ``NONAME``, ``DATA``;
 - built binaries (ELF, Mach-O, PE): exports with their real kind, ELF version and PE ordinal.
+  An ELF binary's version nodes are its version definitions, in file order, each inheriting its
+  first parent (GNU ld writes ``VERS_1.1 { ... } VERS_1.0;`` as a definition of VERS_1.1 whose
+  parent is VERS_1.0); the base definition (the soname) is not a node. What a contract cannot say
+  is noted, one line each, never silently lost: symbols only present as non-default versions
+  (``name@OLD``), extra ``name@OLD`` aliases of a ``name@@NEW``, unversioned (base) exports next
+  to version nodes (imported under the first node) and second parents.
 
 Each input speaks for one OS (a .map and an ELF binary for linux, .exp and Mach-O for macos, .def
 and PE for windows). Merging rules, every disagreement reported:
@@ -27,9 +33,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from plugsmith.contract import Contract, Symbol, VersionNode, dump, parse
 from plugsmith.errors import ConfigError, InputError, Location
+
+if TYPE_CHECKING:
+    from plugsmith.inspection import Export
 
 __all__ = ["Entry", "ImportResult", "Source", "import_files", "merge", "read_def", "read_exp", "read_map"]
 
@@ -219,9 +229,12 @@ def read_binary(path: Path, display: str) -> list[Source]:
         where = display if ins.slice_index is None else f"{display}[slice {ins.slice_index}]"
         src = Source(path=where, kind=label, os=ins.os, versioned=ins.format == "elf", ordinals=ins.format == "pe")
         allowance = linker_allowance(ins.format)
+        exports = [e for e in ins.exports if e.name not in allowance]
+        current = {e.name for e in exports if e.default_version}
+        hidden = [e for e in exports if not e.default_version]
         seen_nodes: list[str] = []
-        for e in ins.exports:
-            if e.name in allowance:
+        for e in exports:
+            if not e.default_version:
                 continue
             if e.name.startswith("#"):
                 src.entries.append(Entry(name=e.name, kind=None if e.kind == "unknown" else e.kind,
@@ -231,9 +244,39 @@ def read_binary(path: Path, display: str) -> list[Source]:
                                      ordinal=e.ordinal))
             if e.version and e.version not in seen_nodes:
                 seen_nodes.append(e.version)
-        src.nodes = [VersionNode(name=n, parent=None, line=0) for n in seen_nodes]
+        src.nodes = _binary_nodes(ins.version_defs, seen_nodes, where, src.notes)
+        src.notes += _version_notes(where, src, hidden, current)
         out.append(src)
     return out
+
+
+def _binary_nodes(defs: Sequence[tuple[str, tuple[str, ...]]], used: Sequence[str], where: str,
+                  notes: list[str]) -> list[VersionNode]:
+    """The version definitions as nodes, parent = the first parent (a contract node has one)."""
+    nodes = [VersionNode(name=name, parent=parents[0] if parents else None, line=0) for name, parents in defs]
+    notes += [f"{where}: version node '{name}' has parents {', '.join(parents)}: a contract node inherits "
+              f"one, kept '{parents[0]}'" for name, parents in defs if len(parents) > 1]
+    defined = {n.name for n in nodes}
+    return nodes + [VersionNode(name=n, parent=None, line=0) for n in used if n not in defined]
+
+
+def _version_notes(where: str, src: Source, hidden: Sequence[Export], current: set[str]) -> list[str]:
+    """One line per thing an ELF binary's versions say that a contract cannot express."""
+    notes = []
+    only_old = [f"{e.name}@{e.version}" for e in hidden if e.name not in current]
+    aliases = [f"{e.name}@{e.version}" for e in hidden if e.name in current]
+    if only_old:
+        notes.append(f"{where}: only present as non-default versions (old binaries still bind to them; a contract "
+                     f"cannot express symbol aliases): not imported: {', '.join(only_old)}")
+    if aliases:
+        notes.append(f"{where}: non-default aliases of symbols imported under their default version (a contract "
+                     f"cannot express symbol aliases): not imported: {', '.join(aliases)}")
+    base = [e.name for e in src.entries if e.node is None]
+    if src.nodes and base:
+        notes.append(f"{where}: exported with the base version (unversioned) next to version nodes; a contract that "
+                     f"uses nodes puts every symbol under one: imported under {src.nodes[0].name}: "
+                     f"{', '.join(base)}")
+    return notes
 
 
 def read_path(path: Path, display: str) -> list[Source]:

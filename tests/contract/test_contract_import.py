@@ -153,3 +153,17 @@ def test_import_from_release_artifacts_and_def(demo_release: Project) -> None:
     assert s["demo_posix"].only == ("linux", "macos")
     assert named.contract.for_target("linux-x86_64", "linux", "x86_64").names == {
         "demo_add", "demo_banner", "demo_scale", "demo_level", "demo_posix", "demo_fast", "demo_mul"}
+
+
+def test_gnu_ld_def_and_version_script_keep_inherits(tmp_path: Path, cli: Cli) -> None:
+    """A .def as GNU ld writes it (``--output-def``: quoted LIBRARY with BASE=, ordinals, DATA) and a
+    version script with parents: the contract keeps the chain, the kinds and the ordinals."""
+    (tmp_path / "p.def").write_text('LIBRARY "p.dll" BASE=0x22d230000\nEXPORTS\n    p_close @1\n'
+                                    "    p_count @2 DATA\n    p_open @3\n    p_stat @4\n")
+    (tmp_path / "p.map").write_text("P_1.0 { global: p_open; p_close; p_count; local: *; };\n"
+                                    "P_1.1 { global: p_stat; } P_1.0;\nP_2.0 { } P_1.1;\n")
+    res = cli("symbols", "import", "p.map", "p.def", cwd=tmp_path)
+    assert (res.code, res.err) == (0, "")
+    assert res.out.split("version 1\n")[1] == (
+        "\n[P_1.0]\np_open   function   ordinal=3\np_close  function   ordinal=1\np_count  data       ordinal=2\n"
+        "\n[P_1.1] inherits P_1.0\np_stat   function   ordinal=4\n\n[P_2.0] inherits P_1.1\n")

@@ -20,7 +20,7 @@ from plugsmith.cli.common import console, flag, load_plan, project_dir
 from plugsmith.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
-    from plugsmith.build.engine import BuildResult
+    from plugsmith.engine.engine import BuildResult
     from plugsmith.matrix import Matrix
     from plugsmith.plan import Plan
     from plugsmith.policy import Policy

@@ -38,6 +38,8 @@ _STV_EXPORTED = frozenset({0, 3})  # DEFAULT, PROTECTED
 _STT_KIND: dict[int, ExportKind] = {2: "function", 10: "function", 1: "data", 5: "data", 6: "data"}
 _VERSYM_HIDDEN, _VERSYM_INDEX = 0x8000, 0x7FFF
 _VER_NDX_GLOBAL = 1
+_SHN_ABS = 0xFFF1
+_VER_FLG_BASE = 0x1
 _ELF_ARCH = {3: "x86", 40: "arm", 62: "x86_64", 183: "aarch64", 20: "ppc", 2: "sparc", 43: "sparc64",
              258: "loongarch64"}
 
@@ -145,6 +147,7 @@ def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
     entries = list(binary.dynamic_entries)
     needed = [_text(e.name) for e in entries if isinstance(e, lief.ELF.DynamicEntryLibrary)]
     sonames = [_text(e.name) for e in entries if isinstance(e, lief.ELF.DynamicSharedObject)]
+    version_defs = _elf_version_defs(binary)
     requirements = [_text(aux.name) for req in binary.symbols_version_requirement
                     for aux in req.get_auxiliary_symbols()]
     inspection = Inspection(
@@ -152,10 +155,11 @@ def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
         format="elf",
         arch=_elf_arch(layout),
         os="linux",
-        exports=tuple(_elf_exports(binary)),
+        exports=tuple(_elf_exports(binary, frozenset(name for name, _ in version_defs))),
         imports=tuple(needed),
         soname=sonames[0] if sonames else None,
         glibc_max=_highest_glibc(requirements),
+        version_defs=version_defs,
     )
     return (inspection,)
 
@@ -169,15 +173,34 @@ def _check_elf_consistency(binary: Any, layout: _ElfLayout) -> None:
         raise _Bad(f".dynsym holds {layout.dynsym_count} symbols but lief read {count}")
 
 
-def _elf_exports(binary: Any) -> Iterator[Export]:
+def _elf_version_defs(binary: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The non-base version definitions: the first auxiliary entry names the node, the rest its parents."""
+    out = []
+    for definition in binary.symbols_version_definition:
+        names = [_text(aux.name) for aux in definition.auxiliary_symbols]
+        if not names:
+            raise _Bad(f"version definition {definition.ndx} has no name")
+        if not definition.flags & _VER_FLG_BASE:
+            out.append((names[0], tuple(names[1:])))
+    return tuple(out)
+
+
+def _elf_exports(binary: Any, version_nodes: frozenset[str]) -> Iterator[Export]:
+    """GNU ld's version-definition symbols are not exports: with a version script it writes one
+    ``NODE@@NODE`` per node (GLOBAL, OBJECT, SHN_ABS, value 0) that names the version, not anything
+    a program calls; lld does not write them. A symbol is dropped as one only when it is absolute,
+    its name is a version definition's and it is versioned with that same node."""
     for sym in binary.dynamic_symbols:
         info = sym.information  # raw st_info/st_other: lief's enums warn on values they do not know
         if sym.shndx == 0 or info >> 4 not in _STB_EXPORTED or sym.other & 0x3 not in _STV_EXPORTED:
             continue
         if not sym.name:
             raise _Bad(f"exported .dynsym entry at value {sym.value:#x} has no name")
+        name = _text(sym.name)
         version, default = _elf_version(sym)
-        yield Export(name=_text(sym.name), kind=_STT_KIND.get(info & 0xF, "unknown"), version=version,
+        if sym.shndx == _SHN_ABS and name in version_nodes and version == name:
+            continue  # GNU ld's NODE@@NODE: names a version, is not an export
+        yield Export(name=name, kind=_STT_KIND.get(info & 0xF, "unknown"), version=version,
                      default_version=default)
 
 

@@ -100,7 +100,7 @@ def write_provenance(verdict: Verdict | None, found: ArtifactSet, *, sums: Path 
 
 
 def _zig_version() -> str | None:
-    from plugsmith.build import zig
+    from plugsmith.engine import zig
 
     try:
         return zig.version()

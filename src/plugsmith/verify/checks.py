@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from plugsmith.inspect import Inspection
+from plugsmith.inspection import Inspection
 from plugsmith.platforms import ARCHES
 from plugsmith.policy import DEBUG_CRT, Policy, version_key
 from plugsmith.verify.model import PolicyCheck, TargetResult, Verdict

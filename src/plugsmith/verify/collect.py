@@ -27,7 +27,7 @@ from plugsmith.errors import InputError
 from plugsmith.inspection import Inspection, InspectionCache, inspect_many, is_binary
 
 if TYPE_CHECKING:
-    from plugsmith.build.engine import BuildResult
+    from plugsmith.engine.engine import BuildResult
     from plugsmith.plan import Plan
 
 _LIB_NAME = re.compile(

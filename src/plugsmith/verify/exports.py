@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from plugsmith.contract import Symbol
-from plugsmith.inspect import Export
+from plugsmith.inspection import Export
 from plugsmith.platforms import FORMAT_OF_OS, linker_allowance
 from plugsmith.verify.model import Mismatch, Subject, TargetResult
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugsmith.contract import Contract
-from plugsmith.inspect import Inspection
+from plugsmith.inspection import Inspection
 
 __all__ = ["Asymmetry", "Mismatch", "PolicyCheck", "Subject", "TargetResult", "Verdict"]
 

@@ -10,7 +10,10 @@ Only LLVM's command-line tools are used here (never lief, never plugsmith), one 
   imports from ``--dylibs-used`` less the library's own ``--dylib-id``, minos from LC_BUILD_VERSION
   (else LC_VERSION_MIN_MACOSX) in ``--private-headers``; a fat file gives one entry per slice.
 - PE: exports from ``llvm-readobj --coff-exports`` (nameless ones as ``#<ordinal>``; forwarders kept),
-  imports from ``--coff-imports`` (delay-load imports recorded apart).
+  imports from ``--coff-imports`` (delay-load imports recorded apart). llvm-readobj (LLVM 14) also
+  prints the unused slots of the export address table, ``RVA: 0x0`` with no name: a DLL linked from a
+  .def file with gaps in its explicit ordinals (libsndfile, PortAudio) has them. The loader exports
+  nothing there (GetProcAddress by that ordinal fails), so they are counted as ``empty_slots``.
 
 ``python tests/realworld/truth.py --write`` regenerates the committed summary ``truth.json``.
 """
@@ -61,6 +64,7 @@ class Slice:
     imports: tuple[str, ...]
     delay_imports: tuple[str, ...] = ()
     forwarders: tuple[tuple[str, str], ...] = ()  # PE (export, target)
+    empty_slots: int = 0  # PE export address table slots with RVA 0 (not exports)
     version_nodes: tuple[str, ...] = ()  # ELF GNU ld version-definition symbols
     glibc_max: str | None = None
     min_os: str | None = None
@@ -124,7 +128,9 @@ def _elf(path: Path) -> Slice:
         exports.add(name)
         versioned.add((name, version, default))
     needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", _run("llvm-readelf", "-d", str(path)))
-    glibc = [tuple(int(p) for p in v.split(".")) for v in _GLIBC.findall(versions)]
+    # Only the "Version needs" section: libgcc_s on aarch64 *defines* a GLIBC_2.0 node, needing nothing.
+    needs = versions.split("Version needs section", 1)[1] if "Version needs section" in versions else ""
+    glibc = [tuple(int(p) for p in v.split(".")) for v in _GLIBC.findall(needs)]
     return Slice(format="elf", arch=_ELF_MACHINE.get(machine.group(1).strip(), machine.group(1).strip())
                  if machine else "unknown", exports=frozenset(exports), versioned=frozenset(versioned),
                  imports=tuple(needed), version_nodes=tuple(sorted(nodes)),
@@ -176,9 +182,12 @@ def _min_os(headers: str) -> str | None:
 
 def _pe(path: Path) -> Slice:
     machine = re.search(r"Machine: (\S+)", _run("llvm-readobj", "--file-headers", str(path)))
-    exports, forwarders = set(), []
+    exports, forwarders, empty = set(), [], 0
     for block in re.findall(r"Export \{\n(.*?)\n\s*\}", _run("llvm-readobj", "--coff-exports", str(path)), re.DOTALL):
         fields = dict(re.findall(r"^\s*(\w+): ?(.*)$", block, re.MULTILINE))
+        if fields.get("RVA", "").strip() == "0x0":
+            empty += 1
+            continue
         name = fields.get("Name", "").strip() or f"#{fields['Ordinal'].strip()}"
         exports.add(name)
         if fields.get("ForwardedTo"):
@@ -188,7 +197,8 @@ def _pe(path: Path) -> Slice:
     delayed = re.findall(r"^DelayImport \{\n\s*Name: (.+)$", imports, re.MULTILINE)
     raw = machine.group(1) if machine else "unknown"
     return Slice(format="pe", arch=_PE_MACHINE.get(raw, raw), exports=frozenset(exports), versioned=frozenset(),
-                 imports=tuple(normal), delay_imports=tuple(delayed), forwarders=tuple(sorted(forwarders)))
+                 imports=tuple(normal), delay_imports=tuple(delayed), forwarders=tuple(sorted(forwarders)),
+                 empty_slots=empty)
 
 
 # --------------------------------------------------------------------------- summary
@@ -216,6 +226,8 @@ def _entry(wheel: str, member: str, one: Slice) -> dict[str, object]:
         entry["delay_imports"] = list(one.delay_imports)
     if one.forwarders:
         entry["forwarders"] = [list(f) for f in one.forwarders]
+    if one.empty_slots:
+        entry["empty_export_slots"] = one.empty_slots
     return entry
 
 

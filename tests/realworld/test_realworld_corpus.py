@@ -87,3 +87,28 @@ def test_bad_specification_is_rejected(tmp_path: Path, edit: object, message: st
     with pytest.raises(CorpusError) as info:
         load(tmp_path / "corpus.yaml")
     assert str(info.value) == message
+
+
+def test_glfw_platform_only_exports_match_llvm() -> None:
+    """corpus.yaml's platform_only_exports for glfw are what LLVM reads (truth.json), exactly."""
+    import json
+
+    import yaml
+    from tests.realworld.truth import TRUTH_JSON
+
+    spec = yaml.safe_load(Path(__file__).with_name("corpus.yaml").read_text(encoding="utf-8"))
+    expected = spec["projects"][0]["libraries"][0]["platform_only_exports"]
+    entries = [e for e in json.loads(TRUTH_JSON.read_text(encoding="utf-8"))["libraries"]
+               if e["wheel"].startswith("glfw-") and e["member"] != "glfw/msvcr120.dll"]
+    names = {(e["wheel"], e["member"]): {x.split("@")[0] for x in e["exports"]} for e in entries}
+    common = set.intersection(*names.values())
+
+    def label(wheel: str, member: str) -> str:
+        if "macosx" in wheel:
+            return "macos"
+        if "win" in wheel:
+            return "windows"
+        return "linux-x11" if "/x11/" in member else "linux-wayland"
+
+    assert len(names) == 8
+    assert {k: sorted(v - common) for k, v in names.items()} == {k: expected[label(*k)] for k in names}

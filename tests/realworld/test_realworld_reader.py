@@ -7,7 +7,6 @@ the expected truth is never changed: the case is an ``xfail(strict=True)`` with 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,32 +14,21 @@ import pytest
 from tests.conftest import require_tool
 from tests.realworld.conftest import CORPUS
 from tests.realworld.corpus import native_members
-from tests.realworld.truth import LLVM_TOOLS, TRUTH_JSON, Slice, export_hash, llvm_truth
+from tests.realworld.truth import LLVM_TOOLS, Slice, export_hash, llvm_truth
 
-from plugsmith.inspect import Inspection, inspect_file
-
-GNULD = "GNU ld version-definition symbols: fixed on branch gnuld"
+from plugsmith.inspection import Inspection, inspect_file
 
 # Members where plugsmith's reader disagrees with LLVM; the reason says who is right and why.
 KNOWN: dict[tuple[str, str], str] = {}
 
 
-class VersionNodesReported(Exception):
-    """plugsmith's only disagreement: it reports GNU ld version-definition symbols as exports.
-    Raised (instead of an AssertionError) so the xfail below matches that case and no other."""
-
-
 def _member_params() -> list[object]:
-    with_nodes = {(str(e["wheel"]), str(e["member"])) for e in json.loads(TRUTH_JSON.read_text())["libraries"]
-                  if e.get("version_nodes")}
     params: list[object] = []
     for _, member in CORPUS.members:
         key = (member.wheel, member.path)
         marks = []
         if key in KNOWN:
             marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[key]))
-        elif key in with_nodes:
-            marks.append(pytest.mark.xfail(strict=True, reason=GNULD, raises=VersionNodesReported))
         params.append(pytest.param(key, id=f"{member.wheel}!{member.path}", marks=marks))
     return params
 
@@ -91,13 +79,11 @@ def test_reader_agrees_with_llvm(key: tuple[str, str], corpus_members: dict[tupl
     assert [t.glibc_max for t in live] == [e.get("glibc_max") for e in recorded]
     assert [t.min_os for t in live] == [e.get("min_os") for e in recorded]
     ours = inspect_file(path)
-    nodes = {node for one in live for node in one.version_nodes}
-    if nodes and any(nodes <= one.export_names for one in ours):
-        without = [dataclasses.replace(one, exports=tuple(e for e in one.exports if e.name not in nodes))
-                   for one in ours]
-        assert disagreements(without, live) == []
-        raise VersionNodesReported(f"plugsmith reports {sorted(nodes)} as exports")
     assert disagreements(ours, live) == []
+    # GNU ld's version-definition symbols (llvm-nm's ``A`` NODE@@NODE) are version nodes, never exports
+    nodes = {node for one in live for node in one.version_nodes}
+    assert not any(nodes & one.export_names for one in ours)
+    assert {node for one in ours for node, _ in one.version_defs} >= nodes
 
 
 def test_every_native_member_is_in_the_grouping_truth(corpus_wheels: dict[str, Path]) -> None:

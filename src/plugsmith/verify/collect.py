@@ -48,6 +48,7 @@ class Found:
     path: Path
     display: str
     explicit: bool = False  # named by the user: unreadable is an error, not a finding
+    container: str | None = None  # the archive (wheel, zip, tarball) it came from, by display name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +65,7 @@ class Artifact:
     plugin: str
     target: str
     inspection: Inspection  # ``path`` is the display name, not the temporary copy
+    container: str | None = None  # the archive (wheel, zip, tarball) it came from, by display name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,7 +186,7 @@ class _Gather:
         for member in extract(path, dest, self.limits):
             shown = f"{display}!{_printable(member.name)}"
             if is_binary(member.path):
-                self.found.append(Found(path=member.path, display=shown))
+                self.found.append(Found(path=member.path, display=shown, container=display))
             elif LIBRARY_LIKE.search(member.name):
                 self.problems.append(_not_binary(member.path, shown))
             # archives inside archives are not opened: a release holds binaries, not nested bundles
@@ -217,7 +219,8 @@ def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = (),
         for ins in inspections:
             shown = replace(ins, path=Path(item.display))
             out.append(Artifact(plugin=plugin_name(item.display.rsplit("!", 1)[-1]),
-                                  target=_mapped(item.display, shown, target_map), inspection=shown))
+                                target=_mapped(item.display, shown, target_map), inspection=shown,
+                                container=item.container))
     return out, broken
 
 

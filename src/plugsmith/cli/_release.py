@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from plugsmith._fs import display_path
-from plugsmith.cli.common import console, flag, load_plan, project_dir
+from plugsmith.cli.common import cache_options, console, flag, inspection_cache, load_plan, project_dir
 from plugsmith.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ def release_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
     p.add_argument("--sha256sums", type=Path, metavar="FILE", help="write SHA256SUMS of the artifacts")
     p.add_argument("--provenance", type=Path, metavar="FILE", help="write a provenance manifest (JSON)")
+    cache_options(p)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,7 +81,7 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
     target_map = parse_target_map(getattr(args, "target_map", []))
     if artifacts:
         project = project_for(args)
-        found = verify.from_paths(artifacts, work, target_map=target_map)
+        found = verify.from_paths(artifacts, work, target_map=target_map, cache=inspection_cache(args))
         if args.target:
             found = _select(found, args.target)
         contract = load_contract(contract_path, display_path(contract_path)) if contract_path else None
@@ -90,7 +91,7 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
                               "against the contracts named in build_matrix.yaml")
         plan = plan if plan is not None else load_plan(args)
         project, contract = plan.matrix, None
-        found = verify.from_build(plan, result)
+        found = verify.from_build(plan, result, cache=inspection_cache(args))
     expectation = verify.Expectation(
         contract=contract,
         contracts={p.name: p.contract for p in project.plugins} if project is not None else {},

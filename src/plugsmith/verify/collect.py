@@ -99,18 +99,22 @@ class ArtifactSet:
     selected_targets: tuple[str, ...] | None = None
 
 
+#: Where inspections are cached: the default cache, a given one, or None (read every file afresh).
+CacheChoice = InspectionCache | Literal["default"] | None
+
+
 def from_paths(paths: Sequence[Path], workdir: Path, *, target_map: Sequence[tuple[str, str]] = (),
-               limits: Limits | None = None) -> ArtifactSet:
+               limits: Limits | None = None, cache: CacheChoice = "default") -> ArtifactSet:
     """Every binary under ``paths`` (files, folders, archives; archives unpacked under ``workdir``,
     which the caller removes), inspected and named."""
     gathered = gather(paths, workdir, limits)
-    artifacts, broken = identify(gathered.binaries, target_map)
+    artifacts, broken = identify(gathered.binaries, target_map, cache=cache)
     return ArtifactSet(artifacts=tuple(artifacts), files=tuple(ShippedFile(display=f.display, path=f.path)
                                                                for f in gathered.binaries),
                        problems=gathered.problems + tuple(broken))
 
 
-def from_build(plan: Plan, result: BuildResult | None = None) -> ArtifactSet:
+def from_build(plan: Plan, result: BuildResult | None = None, *, cache: CacheChoice = "default") -> ArtifactSet:
     """The plan's artifacts: those ``result`` reports (a build that just ran), else whatever of
     them is in dist/ now. Each is named by its job (plugin and target), not by guessing."""
     built = {r.job.id: r.artifact for r in result.results if r.ok and r.artifact is not None} if result else None
@@ -122,7 +126,7 @@ def from_build(plan: Plan, result: BuildResult | None = None) -> ArtifactSet:
             absent.append(f"{job.id}: artifact {display_path(job.artifact)} does not exist (run 'plugsmith build')")
             continue
         found.append((Found(path=path, display=display_path(path), explicit=True), job.plugin.name, job.target.name))
-    artifacts, broken = identify([f for f, _, _ in found])
+    artifacts, broken = identify([f for f, _, _ in found], cache=cache)
     named_by = {f.display: (plugin, target) for f, plugin, target in found}
     named = tuple(replace(a, plugin=named_by[str(a.inspection.path)][0], target=named_by[str(a.inspection.path)][1])
                   for a in artifacts)
@@ -203,7 +207,7 @@ def _not_binary(path: Path, display: str) -> str:
 
 
 def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = (), *,
-             cache: InspectionCache | Literal["default"] | None = "default") -> tuple[list[Artifact], list[str]]:
+             cache: CacheChoice = "default") -> tuple[list[Artifact], list[str]]:
     """Inspect each binary (in parallel, through ``cache``; None reads every file afresh). One that
     does not parse is a problem line naming it (so the rest of a release is still checked and
     reported), or an ``InputError`` when the user named it."""

@@ -25,6 +25,7 @@ from plugsmith._fs import display_path
 from plugsmith.archives import Limits, archive_kind, extract
 from plugsmith.errors import InputError
 from plugsmith.inspection import Inspection, InspectionCache, inspect_many, is_binary
+from plugsmith.verify.naming import Role, role
 
 if TYPE_CHECKING:
     from plugsmith.engine.engine import BuildResult
@@ -66,6 +67,8 @@ class Artifact:
     target: str
     inspection: Inspection  # ``path`` is the display name, not the temporary copy
     container: str | None = None  # the archive (wheel, zip, tarball) it came from, by display name
+    role: Role = "library"  # a plugin library, a Python extension module, or a vendored dependency
+    variant: str | None = None  # what tells it from another artifact of the same plugin and target
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,7 +227,7 @@ def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = (),
             shown = replace(ins, path=Path(item.display))
             out.append(Artifact(plugin=plugin_name(item.display.rsplit("!", 1)[-1]),
                                 target=_mapped(item.display, shown, target_map), inspection=shown,
-                                container=item.container))
+                                container=item.container, role=role(item.display, shown)))
     return out, broken
 
 

@@ -12,11 +12,13 @@ Two steps, each a pure function of frozen values:
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from plugsmith.contract import Contract
-from plugsmith.matrix import Target
+from plugsmith.matrix import Matrix, Target
 from plugsmith.policy import Policy
 from plugsmith.verify.checks import apply as apply_policy
 from plugsmith.verify.collect import Artifact, ArtifactSet, BuildRecord, ShippedFile, from_build, from_paths
@@ -37,9 +39,11 @@ __all__ = [
     "TargetResult",
     "Verdict",
     "check",
+    "expectation_for",
     "from_build",
     "from_paths",
     "judge",
+    "verify_paths",
 ]
 
 
@@ -56,6 +60,26 @@ class Expectation:
 
     def contract_for(self, plugin: str) -> Contract | None:
         return self.contract if self.contract is not None else self.contracts.get(plugin)
+
+
+def expectation_for(matrix: Matrix) -> Expectation:
+    """What a project expects of its artifacts: each plugin's contract, its targets, its policy."""
+    return Expectation(contracts={p.name: p.contract for p in matrix.plugins}, targets=matrix.targets,
+                       policy=matrix.policy)
+
+
+def verify_paths(paths: Sequence[Path], *, contract: Contract | None = None, matrix: Matrix | None = None,
+                 policy: Policy | None = None) -> Verdict:
+    """The library form of ``plugsmith verify PATHS``: files, folders, archives and wheels built
+    anywhere, judged against ``contract`` (or ``matrix``'s contracts, targets and policy) and
+    ``policy`` (default: the matrix's, else the packaged defaults). Archives are read in a private
+    temporary folder, removed before this returns."""
+    expectation = expectation_for(matrix) if matrix is not None else Expectation()
+    expectation = replace(expectation, contract=contract)
+    if policy is not None:
+        expectation = replace(expectation, policy=policy)
+    with tempfile.TemporaryDirectory(prefix="plugsmith-verify-") as work:
+        return judge(from_paths(paths, Path(work)), expectation)
 
 
 def check(subjects: Sequence[Subject]) -> Verdict:

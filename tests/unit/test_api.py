@@ -1,0 +1,58 @@
+"""The public API, used as a library would: load, plan, build, verify; every name in ``__all__``
+resolves, and ``import plugsmith`` loads neither lief nor zig nor rich."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import copy_example
+
+import plugsmith
+
+
+def test_every_public_name_resolves() -> None:
+    assert set(plugsmith.__all__) == {"__version__", *plugsmith._API}
+    for name in plugsmith.__all__:
+        assert getattr(plugsmith, name) is not None, name
+    assert dir(plugsmith) == sorted(plugsmith.__all__)
+
+
+def test_import_is_cheap() -> None:
+    code = ("import sys, plugsmith; print(sorted(m for m in ('lief', 'rich', 'ziglang', 'yaml', 'plugsmith.engine') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    try:
+        plugsmith.no_such_thing  # noqa: B018
+    except AttributeError as exc:
+        assert str(exc) == "module 'plugsmith' has no attribute 'no_such_thing'"
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_library_round_trip(tmp_path: Path) -> None:
+    """matrix -> plan -> build -> verify on the bundled example's Linux target, then the same
+    artifact as a release built elsewhere; a narrower contract fails naming the leaks."""
+    root = copy_example(tmp_path / "project")
+    matrix = plugsmith.load_matrix(root / "build_matrix.yaml")
+    plan = plugsmith.resolve(matrix, select=["linux-x86_64"])
+    result = plugsmith.build(plan, jobs=2)
+    assert result.ok
+    verdict = plugsmith.judge(plugsmith.from_build(plan, result), plugsmith.expectation_for(matrix))
+    assert [(t.plugin, t.target, t.leaked, t.missing) for t in verdict.targets] == [
+        ("greet", "linux-x86_64", (), ())]
+    assert verdict.ok
+    artifact = root / "dist" / "linux-x86_64" / "libgreet.so"
+    contract = plugsmith.load_contract(root / "symbols" / "greet.symbols")
+    assert plugsmith.verify_paths([artifact], contract=contract).ok
+    narrow = tmp_path / "narrow.symbols"
+    narrow.write_text("version 1\n[GREET_1.0]\ngreet_add function\n")
+    bad = plugsmith.verify_paths([artifact], contract=plugsmith.load_contract(narrow))
+    assert not bad.ok
+    assert bad.targets[0].missing == ()
+    assert set(bad.targets[0].leaked) == set(verdict.targets[0].exported) - {"greet_add"}

@@ -18,7 +18,16 @@ from plugsmith._fs import display_path
 from plugsmith.contract import Contract
 from plugsmith.contract import load as load_contract
 from plugsmith.errors import ConfigError, ErrorCollector, Location, suggest
-from plugsmith.platforms import ARCH_SYNONYMS, ARCHES, DEFAULT_MACOS_MIN, LIBCS, OSES, arch_row, supported_pairs
+from plugsmith.platforms import (
+    ARCH_SYNONYMS,
+    ARCHES,
+    DEFAULT_MACOS_MIN,
+    LIBCS,
+    OSES,
+    arch_row,
+    default_glibc,
+    supported_pairs,
+)
 from plugsmith.policy import Policy
 
 CONFIG_NAME = "build_matrix.yaml"
@@ -105,6 +114,8 @@ def _make_target(os: str, arch: str, libc: str | None = None, glibc: str | None 
             name += "-musl"
         if glibc:
             name += f"-glibc{glibc}"
+    if libc == "gnu" and glibc is None:  # unpinned: the default pin, which is also the policy's ceiling
+        glibc = default_glibc(arch)
     return Target(name=name, os=os, arch=arch, libc=libc, glibc=glibc, min_os=min_os)
 
 
@@ -345,6 +356,10 @@ class _Validator:
             return None
         if glibc is not None and (os != "linux" or libc == "musl"):
             self.fail((*path, "glibc"), "glibc applies to linux targets with libc gnu only")
+            return None
+        floor = arch_row(os, arch).glibc_floor  # type: ignore[union-attr]  # checked above
+        if glibc is not None and policy_mod.version_key(glibc) < policy_mod.version_key(floor):
+            self.fail((*path, "glibc"), f"glibc {glibc} is older than zig provides for {arch} (oldest: {floor})")
             return None
         if min_os is not None and os != "macos":
             self.fail((*path, "min_os"), "min_os applies to macos targets only")

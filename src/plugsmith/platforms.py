@@ -23,6 +23,9 @@ class ArchRow:
     abi: str  # zig ABI for the default libc ("" on macOS)
     musl_abi: str | None = None  # zig ABI when libc is musl (Linux only)
     default: bool = False  # one of the six default targets
+    #: Linux gnu: the oldest glibc zig 0.17.1 provides for this arch (``-target riscv64-linux-gnu.2.17``
+    #: fails: "unable to provide libc ... zig can provide libc for related target ...gnu.2.27").
+    glibc_floor: str = "2.17"
 
 
 #: Every OS x arch combination plugsmith knows how to build. Rows marked default make the
@@ -34,7 +37,7 @@ class ArchRow:
 ARCHES: tuple[ArchRow, ...] = (
     ArchRow(os="linux", arch="x86_64", zig_arch="x86_64", abi="gnu", musl_abi="musl", default=True),
     ArchRow(os="linux", arch="aarch64", zig_arch="aarch64", abi="gnu", musl_abi="musl", default=True),
-    ArchRow(os="linux", arch="riscv64", zig_arch="riscv64", abi="gnu", musl_abi="musl"),
+    ArchRow(os="linux", arch="riscv64", zig_arch="riscv64", abi="gnu", musl_abi="musl", glibc_floor="2.27"),
     ArchRow(os="linux", arch="arm", zig_arch="arm", abi="gnueabihf", musl_abi="musleabihf"),
     ArchRow(os="linux", arch="x86", zig_arch="x86", abi="gnu", musl_abi="musl"),
     ArchRow(os="macos", arch="x86_64", zig_arch="x86_64", abi="", default=True),
@@ -62,6 +65,19 @@ LIBCS: tuple[str, ...] = ("gnu", "musl")
 #: macOS minimum version when the config names none. zig's own default is 15.0, which would
 #: silently drop every older Mac; 11.0 is the first with Apple silicon.
 DEFAULT_MACOS_MIN = "11.0"
+
+
+#: The glibc an unpinned Linux gnu target links against, and the policy's default ceiling: the two
+#: must agree, or a plain ``pow()`` call links ``pow@GLIBC_2.29`` (zig's newest glibc) and fails the
+#: policy. 2.17 is manylinux2014's (auditwheel), where zig resolves ``pow`` to ``GLIBC_2.2.5`` on x86_64.
+DEFAULT_GLIBC = "2.17"
+
+
+def default_glibc(arch: str) -> str:
+    """The glibc pin of an unpinned Linux gnu target on ``arch``: DEFAULT_GLIBC, or the oldest zig has."""
+    row = arch_row("linux", arch)
+    floor = row.glibc_floor if row else DEFAULT_GLIBC
+    return max(DEFAULT_GLIBC, floor, key=lambda v: tuple(int(p) for p in v.split(".")))
 
 
 def arch_row(os: str, arch: str) -> ArchRow | None:

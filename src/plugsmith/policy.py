@@ -49,7 +49,7 @@ DEBUG_CRT: tuple[str, ...] = ("ucrtbased.dll", "vcruntime*d.dll", "msvcp*d.dll",
 #: Every packaged default, with why.
 DEFAULTS: dict[str, Any] = {
     "targets": None,  # None: the matrix's targets when a build_matrix.yaml is in use, else no expectation
-    "glibc_max": "2.17",  # manylinux2014's ceiling (auditwheel policy): runs on CentOS 7 and newer
+    "glibc_max": "2.17",  # manylinux2014's ceiling (auditwheel policy); = platforms.DEFAULT_GLIBC, the default pin
     "macos_min_max": "11.0",  # plugsmith's default deployment target (platforms.DEFAULT_MACOS_MIN)
     "install_name": "@rpath/{file}",  # what plugsmith links with (platforms.LINK_FLAGS["macho"])
     "debug_crt": "forbid",

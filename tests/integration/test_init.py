@@ -49,3 +49,31 @@ def test_init_rejects_a_bad_name(tmp_path: Path, cli: Cli) -> None:
     assert res.code == 2
     assert "--name '9-lives': a plugin name is a lower-case C identifier" in res.err
     assert tree(tmp_path) == []
+
+
+def test_new_project_passes_with_libm_calls(tmp_path: Path, cli: Cli) -> None:
+    """An unpinned Linux target links against the default glibc pin, which is the policy's ceiling:
+    pow() and friends (pow@GLIBC_2.29 on zig's newest glibc) do not fail a fresh project. Without the
+    pin (glibc: "2.38"), the same code needs more than the default ceiling allows and the policy says so."""
+    folder = tmp_path / "mathy"
+    assert cli("init", str(folder)).code == 0
+    util = folder / "plugins" / "mathy" / "util.c"
+    util.write_text(util.read_text().replace('#include "util.h"\n', '#include "util.h"\n#include <math.h>\n')
+                    + "\ndouble util_pow(double x) { return pow(x, 2.5) + exp(x) + log(x); }\n")
+    matrix = folder / "build_matrix.yaml"
+    matrix.write_text(matrix.read_text().replace("defaults:", "defaults:\n  ldflags: [-lm]", 1))
+    res = cli("run", "--json", "-t", "linux-x86_64", "-t", "linux-aarch64", "--expect", "linux-x86_64", cwd=folder)
+    assert res.code == 0, res.out + res.err
+    data = json.loads(res.out)
+    glibc = [(t["target"], c["message"]) for t in data["targets"] for c in t["policy"] if c["name"] == "glibc"]
+    assert glibc == [("linux-x86_64", "needs GLIBC_2.2.5, at or below the ceiling 2.17"),
+                     ("linux-aarch64", "needs GLIBC_2.17, at or below the ceiling 2.17")]
+    # the negative twin: pinned to a new glibc under an explicit 2.17 ceiling, pow@GLIBC_2.29 fails it
+    pinned = "  - {os: linux, arch: x86_64, glibc: \"2.38\"}\n"
+    matrix.write_text(matrix.read_text().replace("  - linux-x86_64\n", pinned) + "policy:\n  glibc_max: \"2.17\"\n")
+    res = cli("run", "--json", "-t", "linux-x86_64-glibc2.38", cwd=folder)
+    assert res.code == 1, res.out + res.err
+    data = json.loads(res.out)
+    assert [(t["target"], c["message"]) for t in data["targets"] for c in t["policy"] if not c["passed"]] == [
+        ("linux-x86_64-glibc2.38", "needs GLIBC_2.29, above the ceiling 2.17: it will not load on systems with "
+                                   "glibc 2.17")]

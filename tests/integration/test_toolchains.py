@@ -27,7 +27,7 @@ def test_flags_json_and_wrappers(example: Path, cli: Cli) -> None:
     assert sorted(p.name for p in folder.iterdir()) == [
         "flags.json", "meson-cross.ini", "toolchain.cmake", "zig-ar", "zig-c++", "zig-cc", "zig-ranlib", "zig-rc"]
     flags = json.loads((folder / "flags.json").read_text())
-    assert flags["triple"] == "aarch64-linux-gnu"
+    assert flags["triple"] == "aarch64-linux-gnu.2.17"
     greet = flags["plugins"]["greet"]
     assert greet["export_flags"] == ["-Wl,--version-script=<greet.map>", "-Wl,-soname,libgreet.so", "-Wl,-z,defs"]
     assert [f["flag"] for f in greet["cflags"]] == ["-O2", "-Wall", "-Werror", "-fstack-protector-strong"]

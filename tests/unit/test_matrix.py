@@ -41,7 +41,7 @@ def test_defaults_give_six_targets(tmp_path: Path) -> None:
         "linux-x86_64", "linux-aarch64", "macos-x86_64", "macos-aarch64", "windows-x86_64", "windows-aarch64"]
     assert {t.min_os for t in m.targets if t.os == "macos"} == {"11.0"}
     jobs = plan.resolve(m, env={}).jobs
-    assert [j.triple for j in jobs] == ["x86_64-linux-gnu", "aarch64-linux-gnu", "x86_64-macos.11.0",
+    assert [j.triple for j in jobs] == ["x86_64-linux-gnu.2.17", "aarch64-linux-gnu.2.17", "x86_64-macos.11.0",
                                         "aarch64-macos.11.0", "x86_64-windows-gnu", "aarch64-windows-gnu"]
     assert [j.library for j in jobs] == ["libt.so"] * 2 + ["libt.dylib"] * 2 + ["t.dll"] * 2
     assert [j.import_library for j in jobs][-2:] == ["t.lib", "t.lib"]
@@ -167,3 +167,23 @@ def test_bad_contract_is_reported_through_the_matrix(tmp_path: Path) -> None:
         "t.symbols:4:1: name: duplicate symbol 't_add' (first on line 3)",
         "t.symbols:5:1: name: invalid symbol name '9bad' (a C identifier is expected)",
     ]
+
+
+def test_unpinned_linux_targets_get_the_policy_ceiling_as_pin(tmp_path: Path) -> None:
+    """The default glibc pin and the default policy ceiling agree (platforms.DEFAULT_GLIBC); riscv64
+    starts where zig's glibc does; an explicit pin names the target and is its ceiling."""
+    m = matrix.load(project(tmp_path, BASE.replace("plugins:", "targets: [linux-x86_64, linux-riscv64, "
+                                                   "{os: linux, arch: x86_64, glibc: \"2.28\"}, linux-x86_64-musl]\n"
+                                                   "plugins:")))
+    assert [(t.name, t.glibc) for t in m.targets] == [("linux-x86_64", "2.17"), ("linux-riscv64", "2.27"),
+                                                      ("linux-x86_64-glibc2.28", "2.28"), ("linux-x86_64-musl", None)]
+    assert m.policy.glibc_max == "2.17"
+    assert dict(m.policy.target_glibc) == {"linux-x86_64": "2.17", "linux-riscv64": "2.27",
+                                           "linux-x86_64-glibc2.28": "2.28"}
+
+
+def test_a_glibc_pin_older_than_zig_has_is_refused(tmp_path: Path) -> None:
+    path = project(tmp_path, BASE.replace("plugins:", "targets: [{os: linux, arch: riscv64, glibc: \"2.17\"}]\n"
+                                          "plugins:"))
+    assert errors_of(path) == [
+        "build_matrix.yaml:2:45: targets[0].glibc: glibc 2.17 is older than zig provides for riscv64 (oldest: 2.27)"]

@@ -33,8 +33,9 @@ contract. Without them a moved ordinal of a named export counts as compatible (c
 link by name are unaffected) unless ``--ordinals all``.
 
 Verdict: any incompatible change => ``major``; else any change => ``minor``; else ``patch``.
-Exit bits, as abidiff's: 1 error (unreadable or corrupt input), 2 usage (bad arguments or a
-malformed contract), 4 the ABI changed, 8 the change is incompatible (so 0, 4 or 12 on success).
+Exit status: plugsmith's codes (2 bad usage or input: arguments, a malformed contract, an unreadable
+or corrupt binary), plus abidiff-style bits 4 the ABI changed, 8 the change is incompatible
+(``errors.EXIT_DIFF_CHANGED``/``EXIT_DIFF_INCOMPATIBLE``; so 0, 4 or 12 on success).
 """
 
 from __future__ import annotations
@@ -47,25 +48,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from plugsmith.errors import ConfigError, InputError, Location, PlugsmithError
+from plugsmith.errors import EXIT_DIFF_CHANGED, EXIT_DIFF_INCOMPATIBLE, ConfigError, InputError, Location
 
-__all__ = ["EXIT_ABI_CHANGE", "EXIT_ERROR", "EXIT_INCOMPATIBLE", "EXIT_USAGE", "Change", "Diff", "DiffInputError",
+__all__ = ["Change", "Diff",
            "Facts", "Snapshot", "compare", "diff_paths", "load_side"]
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_ABI_CHANGE = 4
-EXIT_INCOMPATIBLE = 8
 JSON_VERSION = 1
 
 Origin = Literal["contract", "report", "artifacts"]
 OrdinalRule = Literal["pinned", "all", "ignore"]
-
-
-class DiffInputError(PlugsmithError):
-    """An input could not be read or parsed as a binary: abidiff's error bit (exit 1)."""
-
-    exit_code = EXIT_ERROR
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,8 +109,8 @@ class Diff:
 
     @property
     def exit_bits(self) -> int:
-        bits = EXIT_ABI_CHANGE if self.changes else 0
-        return bits | (EXIT_INCOMPATIBLE if any(c.incompatible for c in self.changes) else 0)
+        bits = EXIT_DIFF_CHANGED if self.changes else 0
+        return bits | (EXIT_DIFF_INCOMPATIBLE if any(c.incompatible for c in self.changes) else 0)
 
 
 # --------------------------------------------------------------------------- loading
@@ -151,15 +142,12 @@ def _artifact_snapshot(path: Path, source: str) -> Snapshot:
     out: dict[tuple[str, str], dict[str, Facts]] = {}
     formats: dict[str, str] = {}
     # The same reader as `plugsmith verify`: folders, archives and wheels, read safely.
-    try:
-        with tempfile.TemporaryDirectory(prefix="plugsmith-diff-") as work:
-            identified, broken = artifacts.identify(artifacts.gather([path], Path(work)).binaries)
-    except InputError as exc:
-        raise DiffInputError(exc.message, location=exc.location) from None
+    with tempfile.TemporaryDirectory(prefix="plugsmith-diff-") as work:
+        identified, broken = artifacts.identify(artifacts.gather([path], Path(work)).binaries)
     if broken:
-        raise DiffInputError(f"{source}: {broken[0]}")
+        raise InputError(f"{source}: {broken[0]}")
     if not identified:
-        raise DiffInputError(f"{source}: no ELF, Mach-O or PE binaries found")
+        raise InputError(f"{source}: no ELF, Mach-O or PE binaries found")
     for item in identified:
         ins = item.inspection
         key = (item.plugin, item.target)

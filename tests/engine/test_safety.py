@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 from build_helpers import SRC, Project, build_api, cli, zig_env
 
-from plugsmith.engine.lock import hold
-from plugsmith.errors import BuildError
+from plugsmith.engine.lock import LockTimeout, hold
 from plugsmith.inspection import inspect_file
 
 pytestmark = pytest.mark.slow
@@ -173,11 +172,13 @@ def test_a_second_build_waits_for_the_first_with_a_message(big: Project) -> None
 def test_the_lock_with_no_wait_fails_with_a_clear_message(project: Project) -> None:
     from plugsmith import matrix, plan
     from plugsmith.engine import build
+    from plugsmith.errors import EXIT_LOCKED
 
     resolved = plan.resolve(matrix.load(project.config), env={})
-    with hold(project.root / "build"), pytest.raises(BuildError, match=r"another plugsmith build is running in "
-                                                     r"this project \(pid \d+, lock .*\.plugsmith\.lock\)"):
+    with hold(project.root / "build"), pytest.raises(LockTimeout, match=r"another plugsmith build is running in "
+                                                     r"this project \(pid \d+, lock .*\.plugsmith\.lock\)") as info:
         build(resolved, jobs=1, lock_timeout=0)
+    assert info.value.exit_code == EXIT_LOCKED == 75
     assert build(resolved, jobs=2, lock_timeout=0).ok  # released
 
 
@@ -188,7 +189,7 @@ def test_the_lock_is_released_when_its_holder_is_killed(project: Project) -> Non
                                str(project.root / "build")], env={**os.environ, "PYTHONPATH": str(SRC)},
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-    with pytest.raises(BuildError, match="another plugsmith build"), hold(project.root / "build", timeout=0):
+    with pytest.raises(LockTimeout, match="another plugsmith build"), hold(project.root / "build", timeout=0):
         pass
     holder.kill()
     holder.communicate()

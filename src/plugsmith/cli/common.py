@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from plugsmith.plan import Job, Plan
 
 EPILOG = """exit codes: 0 all good, 1 verification failed, 2 bad usage, config or input, 3 build failed,
-130 interrupted. Docs: README.md and docs/ in the plugsmith repository."""
+75 another build holds the project lock, 130 interrupted. Docs: README.md and docs/ in the plugsmith repository."""
 
 
 class Parser(argparse.ArgumentParser):

@@ -18,8 +18,8 @@ artifacts (files or folders). A contract is expanded over the other side's targe
 the six default targets).
 
 Verdict: removed or changed => major, only added => minor, nothing => patch.
-Exit status is a bit set, as abidiff's: 0 no change, 1 error (unreadable or corrupt input),
-2 usage (bad arguments, malformed contract or JSON), 4 the ABI changed, 8 the change is
+Exit status: 0 no change; 2 bad usage or input (arguments, a malformed contract or JSON, an
+unreadable or corrupt binary); else abidiff-style bits: 4 the ABI changed, 8 the change is
 incompatible (so 4 = minor, 12 = major)."""
 
 

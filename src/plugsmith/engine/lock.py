@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugsmith.errors import BuildError
+from plugsmith.errors import EXIT_LOCKED, PlugsmithError
 
 try:  # POSIX
     import fcntl
@@ -29,8 +29,10 @@ except ImportError:  # pragma: no cover - Windows hosts build without the lock
 LOCK_NAME = ".plugsmith.lock"
 
 
-class LockTimeout(BuildError):
-    pass
+class LockTimeout(PlugsmithError):
+    """Another build holds the lock past the timeout: nothing failed, try again later."""
+
+    exit_code = EXIT_LOCKED
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,3 +231,34 @@ def test_defaults_table_is_consistent() -> None:
     assert default.glibc_max == policy.DEFAULTS["glibc_max"]
     assert set(dict(default.imports)) == {"linux", "macos", "windows"}
     assert replace(default, targets=("x",)).targets == ("x",)
+
+
+def test_policy_file_and_skip_check_without_a_project(capsys, extras: dict[str, Path], tmp_path: Path) -> None:
+    """--policy FILE (the policy: schema, top level or under policy:) and --skip-check NAME work with no
+    project; the report names what was skipped; a bad policy file is located like build_matrix.yaml's."""
+    lib = str(extras["glibc228"])
+    capsys.readouterr()
+    assert main(["verify", "--json", "--no-project", lib]) == 1  # needs GLIBC_2.28 > the default 2.17
+    failed = [c["name"] for t in json.loads(capsys.readouterr().out)["targets"] for c in t["policy"] if not c["passed"]]
+    assert failed == ["glibc"]
+    loose = tmp_path / "loose.yaml"
+    loose.write_text("policy:\n  glibc_max: \"2.28\"\n")
+    assert main(["verify", "--json", "--no-project", "--policy", str(loose), lib]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    top = tmp_path / "top.yaml"
+    top.write_text("glibc_max: \"2.28\"\n")
+    assert main(["verify", "--json", "--no-project", "--policy", str(top), lib]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--json", "--no-project", "--skip-check", "glibc", lib]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["skipped_checks"] == ["glibc"]
+    assert "glibc" not in [c["name"] for t in data["targets"] for c in t["policy"]]
+    assert main(["verify", "--no-project", "--skip-check", "glibc", lib]) == 0
+    assert "policy checks skipped (--skip-check): glibc" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("policy:\n  glibc_maks: \"2.28\"\n")
+    assert main(["verify", "--no-project", "--policy", str(bad), lib]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"plugsmith: error: {bad}:2:15: policy.glibc_maks: unknown key 'glibc_maks' (did you mean 'glibc_max'?)"]
+    assert main(["verify", "--no-project", "--skip-check", "glibcx", lib]) == 2
+    assert "invalid choice: 'glibcx'" in capsys.readouterr().err

@@ -34,6 +34,7 @@ def to_data(verdict: Verdict, *, contract: str | None = None) -> dict[str, Any]:
             + sum(1 for t in verdict.targets for c in t.policy if not c.passed),
         },
         "policy": [_check(c) for c in verdict.policy],
+        "skipped_checks": list(verdict.skipped_checks),
         "targets": [
             {
                 "plugin": t.plugin,

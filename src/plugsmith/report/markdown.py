@@ -18,6 +18,8 @@ def _esc(text: str) -> str:
 
 def to_markdown(verdict: Verdict, *, title: str = "plugsmith verify") -> str:
     lines = [f"## {title}", "", f"**{'✅' if verdict.ok else '❌'} {_esc(verdict_line(verdict))}**", ""]
+    if verdict.skipped_checks:
+        lines += [f"Policy checks skipped (`--skip-check`): {_esc(', '.join(verdict.skipped_checks))}", ""]
     if verdict.targets:
         lines += ["| plugin | target | artifact | exported | leaked | missing | policy | status |",
                   "| --- | --- | --- | ---: | ---: | ---: | --- | --- |"]

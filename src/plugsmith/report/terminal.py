@@ -32,6 +32,8 @@ def _cell(t: TargetResult, name: str) -> Text:
 def render_terminal(verdict: Verdict, console: Console, *, show_all: bool = False) -> None:
     style = "bold green" if verdict.ok else "bold red"
     console.print(verdict_line(verdict), style=style, markup=False)
+    if verdict.skipped_checks:
+        console.print(f"policy checks skipped (--skip-check): {', '.join(verdict.skipped_checks)}", markup=False)
     summary = Table(title="Exports per artifact", title_justify="left", show_lines=False)
     for col in ("plugin", "target", "artifact", "format", "arch", "exported", "leaked", "missing", "policy",
                 "status"):

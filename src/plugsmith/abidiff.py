@@ -117,26 +117,28 @@ class Diff:
 
 
 def _contract_snapshot(contract: Any, source: str, targets: Sequence[tuple[str, str, str]], plugin: str) -> Snapshot:
-    from plugsmith.platforms import FORMAT_OF_OS
+    from plugsmith.platforms import FORMAT_OF_OS, format_row
 
     out: dict[tuple[str, str], dict[str, Facts]] = {}
     formats: dict[str, str] = {}
     for name, os_name, arch in targets:
         fmt = FORMAT_OF_OS.get(os_name, "elf")
+        row = format_row(fmt)
         formats[name] = fmt
         facts = {}
         for sym in contract.for_target(name, os_name, arch).symbols:
-            facts[sym.name] = Facts(kind=sym.kind, versioned=fmt == "elf", node=sym.node if fmt == "elf" else None,
-                                    ordinal=sym.ordinal if fmt == "pe" else None,
-                                    pinned=fmt == "pe" and sym.ordinal is not None,
-                                    noname=fmt == "pe" and sym.noname)
+            facts[sym.name] = Facts(kind=sym.kind, versioned=row.symbol_versions,
+                                    node=sym.node if row.symbol_versions else None,
+                                    ordinal=sym.ordinal if row.ordinals else None,
+                                    pinned=row.ordinals and sym.ordinal is not None,
+                                    noname=row.ordinals and sym.noname)
         out[(plugin, name)] = facts
     history = {s.name: s.removed for s in contract.symbols if s.removed}
     return Snapshot(source=source, origin="contract", targets=out, formats=formats, history=history)
 
 
 def _artifact_snapshot(path: Path, source: str) -> Snapshot:
-    from plugsmith.platforms import linker_allowance
+    from plugsmith.platforms import format_row, linker_allowance
     from plugsmith.verify import collect as artifacts
 
     out: dict[tuple[str, str], dict[str, Facts]] = {}
@@ -156,8 +158,9 @@ def _artifact_snapshot(path: Path, source: str) -> Snapshot:
                               f"folder per side")
         formats[key[1]] = ins.format
         allowance = linker_allowance(ins.format)
+        versioned = format_row(ins.format).symbol_versions
         out[key] = {
-            e.name: Facts(kind=None if e.kind == "unknown" else e.kind, versioned=ins.format == "elf",
+            e.name: Facts(kind=None if e.kind == "unknown" else e.kind, versioned=versioned,
                           node=e.version, ordinal=e.ordinal, pinned=e.name.startswith("#"),
                           noname=e.name.startswith("#"))
             for e in ins.exports if e.name not in allowance

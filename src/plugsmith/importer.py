@@ -221,13 +221,14 @@ def read_def(text: str, path: str) -> Source:
 
 def read_binary(path: Path, display: str) -> list[Source]:
     from plugsmith.inspection import inspect_file
-    from plugsmith.platforms import linker_allowance
+    from plugsmith.platforms import format_row, linker_allowance
 
     out = []
     for ins in inspect_file(path):
-        label = {"elf": "ELF binary", "macho": "Mach-O binary", "pe": "PE binary"}[ins.format]
+        row = format_row(ins.format)
         where = display if ins.slice_index is None else f"{display}[slice {ins.slice_index}]"
-        src = Source(path=where, kind=label, os=ins.os, versioned=ins.format == "elf", ordinals=ins.format == "pe")
+        src = Source(path=where, kind=f"{row.label} binary", os=ins.os, versioned=row.symbol_versions,
+                     ordinals=row.ordinals)
         allowance = linker_allowance(ins.format)
         exports = [e for e in ins.exports if e.name not in allowance]
         current = {e.name for e in exports if e.default_version}

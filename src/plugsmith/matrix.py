@@ -21,8 +21,7 @@ from plugsmith.errors import ConfigError, ErrorCollector, Location, suggest
 from plugsmith.platforms import (
     ARCH_SYNONYMS,
     ARCHES,
-    DEFAULT_MACOS_MIN,
-    LIBCS,
+    OS_ROWS,
     OSES,
     arch_row,
     default_glibc,
@@ -104,10 +103,11 @@ def default_targets() -> tuple[Target, ...]:
 
 def _make_target(os: str, arch: str, libc: str | None = None, glibc: str | None = None,
                  min_os: str | None = None, name: str | None = None) -> Target:
-    if os == "linux":
-        libc = libc or "gnu"
-    if os == "macos":
-        min_os = min_os or DEFAULT_MACOS_MIN
+    row = OS_ROWS[os]
+    if row.libcs:
+        libc = libc or row.libcs[0]
+    if row.min_os:
+        min_os = min_os or row.min_os
     if name is None:
         name = f"{os}-{arch}"
         if libc == "musl":
@@ -351,17 +351,19 @@ class _Validator:
             if val is not None and not (isinstance(val, str) and _VERSION.match(val)):
                 self.fail((*path, key), f"expected a version string like \"2.28\" (quoted), got {val!r}")
                 return None
-        if libc is not None and (os != "linux" or libc not in LIBCS):
-            self.fail((*path, "libc"), f"libc {libc!r} is not valid for {os}; linux takes: {', '.join(LIBCS)}")
+        row = OS_ROWS[os]
+        if libc is not None and libc not in row.libcs:
+            takes = ", ".join(f"{r.os} takes {', '.join(r.libcs)}" for r in OS_ROWS.values() if r.libcs)
+            self.fail((*path, "libc"), f"libc {libc!r} is not valid for {os}; {takes}")
             return None
-        if glibc is not None and (os != "linux" or libc == "musl"):
+        if glibc is not None and (not row.glibc_pin or libc == "musl"):
             self.fail((*path, "glibc"), "glibc applies to linux targets with libc gnu only")
             return None
         floor = arch_row(os, arch).glibc_floor  # type: ignore[union-attr]  # checked above
         if glibc is not None and policy_mod.version_key(glibc) < policy_mod.version_key(floor):
             self.fail((*path, "glibc"), f"glibc {glibc} is older than zig provides for {arch} (oldest: {floor})")
             return None
-        if min_os is not None and os != "macos":
+        if min_os is not None and row.min_os is None:
             self.fail((*path, "min_os"), "min_os applies to macos targets only")
             return None
         name = entry.get("name")
@@ -379,7 +381,7 @@ class _Validator:
             return None
         arch = ARCH_SYNONYMS.get(parts[1], parts[1])
         libc = parts[2] if len(parts) == 3 else None
-        if arch_row(os, arch) is None or (libc is not None and (os != "linux" or libc not in LIBCS)):
+        if arch_row(os, arch) is None or (libc is not None and libc not in OS_ROWS[os].libcs):
             self.fail(path, f"unknown target '{text}'{suggest(text, supported_pairs())}; "
                       f"supported: {', '.join(supported_pairs())}")
             return None

@@ -93,28 +93,78 @@ def supported_pairs() -> list[str]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FormatRow:
+    """What a binary format can say and how plugsmith controls its exports: stages look these up
+    instead of branching on a format or OS name."""
+
     format: Format
+    label: str  # how people name the format: "ELF", "Mach-O", "PE"
     library: str  # artifact file name pattern, {name} is the plugin name
     import_library: str | None  # Windows import library
     map_file: str  # export map file name pattern
     #: Names the linker itself adds to every artifact's exports. A listed, explained allowance:
     #: verification accepts exactly these beyond the contract, nothing else.
     linker_synthesized: tuple[tuple[str, str], ...] = ()
+    #: Exports carry version nodes (``name@@NODE``): checked against the contract's nodes; on other
+    #: formats the nodes are recorded, not checked.
+    symbol_versions: bool = False
+    #: Exports have ordinals, and may be exported by ordinal only (NONAME): ``ordinal=`` and
+    #: ``noname`` in the contract apply.
+    ordinals: bool = False
+    #: The linker ignores the export map (zig ignores -exported_symbols_list, ziglang/zig#24662), so
+    #: plugsmith hides non-contract symbols by marking them private-extern in every input object.
+    hide_in_objects: bool = False
+    #: Imported library names compare without case (Windows DLL names).
+    imports_fold_case: bool = False
+    machine_field: str = "architecture"  # the header field that names the machine
+    export_control: str = ""  # how plugsmith enforces the contract on this format (docs and reports)
 
 
 FORMATS: dict[Format, FormatRow] = {
-    "elf": FormatRow(format="elf", library="lib{name}.so", import_library=None, map_file="{name}.map"),
+    "elf": FormatRow(format="elf", label="ELF", library="lib{name}.so", import_library=None, map_file="{name}.map",
+                     symbol_versions=True, machine_field="e_machine",
+                     export_control="version script with local: * (exact in lld and GNU ld)"),
     "macho": FormatRow(
         format="macho",
+        label="Mach-O",
         library="lib{name}.dylib",
         import_library=None,
         map_file="{name}.exp",
+        hide_in_objects=True,
+        machine_field="CPU type",
+        export_control="non-contract symbols marked private-extern (N_PEXT) in every object before the link",
         linker_synthesized=(
             ("_mh_dylib_header", "Mach-O header symbol zig's linker exports from every dylib (ld64 keeps it local)"),
             ("__dso_handle", "DSO handle zig's linker exports from every dylib, used by __cxa_atexit"),
         ),
     ),
-    "pe": FormatRow(format="pe", library="{name}.dll", import_library="{name}.lib", map_file="{name}.def"),
+    "pe": FormatRow(format="pe", label="PE", library="{name}.dll", import_library="{name}.lib", map_file="{name}.def",
+                    ordinals=True, imports_fold_case=True, machine_field="machine type",
+                    export_control=".def file as a positional link input"),
+}
+
+
+def format_row(fmt: str) -> FormatRow:
+    """The row of a format plugsmith reads (``inspection`` only produces these three)."""
+    return FORMATS[fmt]  # type: ignore[index]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OsRow:
+    """What a target OS takes in build_matrix.yaml and how tools name it."""
+
+    os: str
+    format: Format
+    libcs: tuple[str, ...] = ()  # libc choices (first: the default); empty: the OS's own C library
+    glibc_pin: bool = False  # ``glibc:`` applies (with libc gnu)
+    min_os: str | None = None  # ``min_os:`` applies; the default when unset
+
+
+#: Evidence: zig 0.17.1 takes ``-gnu.2.28`` / ``-musl`` for Linux, ``macos.11.0`` for macOS (the
+#: minimum in the triple), nothing for Windows (tests/engine/test_targets.py).
+OS_ROWS: dict[str, OsRow] = {
+    "linux": OsRow(os="linux", format="elf", libcs=("gnu", "musl"), glibc_pin=True),
+    "macos": OsRow(os="macos", format="macho", min_os=DEFAULT_MACOS_MIN),
+    "windows": OsRow(os="windows", format="pe"),
 }
 
 

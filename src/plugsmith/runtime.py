@@ -213,11 +213,17 @@ class LoadResult:
                 "reason": self.reason, "output": self.output}
 
 
+#: ``platform.system()`` (lowered) -> plugsmith's OS name, where they differ.
+_SYSTEM_NAMES = {"darwin": "macos"}
+#: The OSes ``plugsmith load`` runs on: its host programs, qemu-user and wine are Linux programs.
+LOAD_HOSTS = ("linux",)
+
+
 def host_machine() -> tuple[str, str]:
     """(os, arch) of this machine in plugsmith's names."""
     system = platform.system().lower()
     machine = platform.machine().lower()
-    return ("macos" if system == "darwin" else system, ARCH_SYNONYMS.get(machine, machine))
+    return (_SYSTEM_NAMES.get(system, system), ARCH_SYNONYMS.get(machine, machine))
 
 
 def _find(tool: Tool, env: Mapping[str, str]) -> str | None:
@@ -246,7 +252,7 @@ def choose(target: LoadTarget, *, machine: tuple[str, str] | None = None,
     """Decide how (or whether) ``target`` runs on this machine. Pure given ``machine`` and ``env``."""
     env = os.environ if env is None else env
     here_os, here_arch = machine or host_machine()
-    if here_os != "linux":
+    if here_os not in LOAD_HOSTS:
         return NotRunnable(reason=f"plugsmith load runs on Linux only (this is {here_os}-{here_arch})")
     if target.libc == "musl":
         return NotRunnable(reason="musl artifacts are not run yet (the host programs use glibc)")

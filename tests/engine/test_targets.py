@@ -16,8 +16,10 @@ from plugsmith.errors import ConfigError
 from plugsmith.inspection import inspect_file
 
 EXTRA = {
-    # getrandom is GLIBC_2.25: the pinned 2.28 build must need exactly that, nothing newer
-    "src/sys.c": ('#include "common.h"\n#if defined(__linux__)\n#include <sys/random.h>\n'
+    # getrandom is GLIBC_2.25: the pinned 2.28 build must need exactly that, nothing newer; unpinned
+    # Linux targets build against the default pin (2.17, riscv64 2.27), which has no getrandom
+    "src/sys.c": ('#include "common.h"\n#include <stdlib.h>\n'
+                  '#if defined(__linux__) && (!defined(__GLIBC__) || __GLIBC_MINOR__ >= 25)\n#include <sys/random.h>\n'
                   'int demo_entropy(void) { char b[4]; return (int)getrandom(b, sizeof b, 0); }\n#else\n'
                   'int demo_entropy(void) { return 4; }\n#endif\n'),
     # stdcall on 32-bit Windows decorates the object symbol as _demo_std@8; the .def names it plainly
@@ -112,3 +114,11 @@ def test_unsupported_combinations_are_rejected_at_load_with_the_list(
     assert "build_matrix.yaml:" in text
     assert "supported:" in text or "linux takes" in text
     assert Path(project.config).is_file()
+
+
+def test_unpinned_linux_targets_link_against_the_default_pin(built: Project) -> None:
+    """Without a pin, linux-x86 and linux-arm get glibc 2.17 (getrandom is not there: the fallback is
+    built), riscv64 gets 2.27 (the oldest zig provides for it; getrandom is)."""
+    assert one(built, "linux-riscv64", "libdemo.so").glibc_max == "2.27"
+    x86 = one(built, "linux-x86", "libdemo.so")
+    assert (x86.glibc_max, x86.imports) == (None, ())  # the 2.17 fallback calls nothing in libc

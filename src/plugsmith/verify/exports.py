@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from plugsmith.contract import Symbol
 from plugsmith.inspection import Export
-from plugsmith.platforms import FORMAT_OF_OS, linker_allowance
+from plugsmith.platforms import FORMAT_OF_OS, format_row, linker_allowance
 from plugsmith.verify.model import Mismatch, Subject, TargetResult
 
 
@@ -29,7 +29,8 @@ def check_artifact(subject: Subject) -> TargetResult:
     exports = {e.name: e for e in ins.exports}
     wanted_all = _wanted(subject)
     nameless: frozenset[str] = frozenset()
-    if ins.format == "pe" and wanted_all is not None:
+    row = format_row(ins.format)
+    if row.ordinals and wanted_all is not None:
         exports, nameless = _name_noname_exports(exports, wanted_all)
     allowed = sorted(n for n in exports if n in allowance)
     exported = sorted(n for n in exports if n not in allowance)
@@ -52,7 +53,7 @@ def check_artifact(subject: Subject) -> TargetResult:
         history = subject.contract.by_name()
         notes += [f"{n} is exported but the contract marks it removed={history[n].removed}"
                   for n in leaked if n in history and history[n].removed]
-        if ins.format != "elf" and subject.contract.nodes:
+        if not row.symbol_versions and subject.contract.nodes:
             notes.append(f"{ins.format} has no symbol versions: contract nodes "
                          f"{', '.join(n.name for n in subject.contract.nodes)} are recorded, not checked")
         nodes = [(name, sym.node) for name, sym in sorted(wanted.items())]
@@ -63,10 +64,10 @@ def check_artifact(subject: Subject) -> TargetResult:
                 continue
             if export.kind != "unknown" and export.kind != sym.kind:
                 kinds.append(Mismatch(symbol=name, expected=sym.kind, actual=export.kind))
-            if ins.format == "elf" and (export.version or None) != sym.node:
+            if row.symbol_versions and (export.version or None) != sym.node:
                 versions.append(Mismatch(symbol=name, expected=sym.node or "(unversioned)",
                                          actual=export.version or "(unversioned)"))
-            if ins.format == "pe":
+            if row.ordinals:
                 ordinals += _ordinal_mismatches(sym, export, nameless=name in nameless)
     return TargetResult(
         plugin=subject.plugin, target=subject.target, artifact=ins.path, format=ins.format, arch=ins.arch,

@@ -348,8 +348,8 @@ class _Parser:
             self._check_history(self.symbols)
         if self.errors:
             self.errors.sort(key=lambda e: (e.location.line or 0, e.location.column or 0) if e.location else (0, 0))
-            first = self.errors[0]
-            raise ConfigError(first.message, location=first.location, errors=tuple(self.errors))
+            earliest = self.errors[0]
+            raise ConfigError(earliest.message, location=earliest.location, errors=tuple(self.errors))
         return Contract(path=self.name, nodes=tuple(self.nodes), symbols=tuple(self.symbols))
 
 

@@ -322,7 +322,7 @@ def merge(sources: Sequence[Source]) -> ImportResult:
     for src in sources:
         for index, e in enumerate(src.entries):
             if e.name.startswith("#"):
-                real = named_by_ordinal.get(e.ordinal)
+                real = named_by_ordinal.get(e.ordinal) if e.ordinal is not None else None
                 if real is None:
                     disagreements.append((None, f"{src.path}: nameless export {e.name} (ordinal {e.ordinal}) is "
                                                 f"named by no .def entry: not imported"))

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from plugsmith import _fs
 from plugsmith.errors import ConfigError
@@ -22,6 +23,9 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,40}\Z")
 class NewFile:
     path: Path  # relative to the project folder
     text: str
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 
 def default_name(folder: Path) -> str:
@@ -45,7 +49,7 @@ def render(name: str) -> list[NewFile]:
     return sorted(out, key=lambda f: str(f.path))
 
 
-def _walk(node: resources.abc.Traversable, rel: Path) -> list[tuple[Path, str]]:
+def _walk(node: Traversable, rel: Path) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     for child in node.iterdir():
         if child.name == "__pycache__":

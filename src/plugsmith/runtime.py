@@ -36,7 +36,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from plugsmith.contract import Contract
 from plugsmith.inspection import Inspection
@@ -490,7 +490,7 @@ class Loader:
         contract ordinal. ``inspection`` (None when the file could not be inspected) names the file's
         real platform when the loader rejects it."""
         shown = display or str(artifact)
-        base = {"target": target.name, "artifact": shown, "plugin": plugin}
+        base: dict[str, Any] = {"target": target.name, "artifact": shown, "plugin": plugin}  # LoadResult's own keys
         decision = self.choose(target)
         if isinstance(decision, NotRunnable):
             return LoadResult(status="not-run", reason=decision.reason, runner="none", **base)

@@ -32,7 +32,7 @@ class Parser(argparse.ArgumentParser):
         raise ConfigError(message)
 
 
-def common_parent() -> argparse.ArgumentParser:
+def common_parent() -> Parser:
     common = Parser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="show each zig command line")

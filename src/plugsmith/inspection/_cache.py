@@ -184,7 +184,7 @@ def _encode(inspection: Inspection) -> dict[str, Any]:
 
 def _decode(data: dict[str, Any], path: Path) -> Inspection:
     """An Inspection from its JSON; lists become tuples (every sequence field is a tuple)."""
-    values = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
     values["exports"] = tuple(Export(**export) for export in data["exports"])
     values["version_defs"] = tuple((node, tuple(parents)) for node, parents in data.get("version_defs", ()))
     values["path"] = path  # the same bytes may sit under another name

@@ -193,8 +193,8 @@ def _check_pe_consistency(binary: Any, layout: _PeLayout, table: _PeExports) -> 
     if len(binary.sections) != len(layout.sections):
         raise _Bad(f"headers declare {len(layout.sections)} sections, lief parsed {len(binary.sections)}")
     lief_export = binary.get_export() if binary.has_exports else None
-    ours = {e.ordinal for e in table.exports}
-    theirs = {e.ordinal for e in lief_export.entries} if lief_export is not None else set()
+    ours: set[int] = {e.ordinal for e in table.exports if e.ordinal is not None}
+    theirs: set[int] = {int(e.ordinal) for e in lief_export.entries} if lief_export is not None else set()
     if ours != theirs:
         example = min(ours ^ theirs)
         raise _Bad(f"lief and the export directory disagree on ordinals ({len(ours)} vs {len(theirs)} exports, "

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from plugsmith.contract import Contract, Symbol, VersionNode, dump, parse
+from plugsmith.contract import Contract, Kind, Symbol, VersionNode, dump, parse
 from plugsmith.errors import ConfigError, InputError, Location
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 class Entry:
     name: str
     line: int = 0
-    kind: str | None = None  # "function" | "data" | None (the input does not say)
+    kind: Kind | None = None  # None: the input does not say
     node: str | None = None
     ordinal: int | None = None
     noname: bool = False
@@ -195,7 +195,7 @@ def read_def(text: str, path: str) -> Source:
         name, rest = m.group("name"), m.group("rest").split()
         ordinal = None
         noname = False
-        kind = "function"  # a .def entry without DATA is code
+        kind: Kind = "function"  # a .def entry without DATA is code
         for k, item in enumerate(rest):
             upper = item.upper()
             if item.startswith("@") and item[1:].isdigit():
@@ -419,7 +419,7 @@ def _merge_symbol(name: str, hits: list[tuple[Source, Entry]], sources: Sequence
     if noname and ordinal is None:
         ordinal = next((e.ordinal for _, e in hits if e.noname and e.ordinal), None)
     only = tuple(present) if len(present) < len(oses) else ()
-    return Symbol(name=name, kind=kind, node=node, only=only, ordinal=ordinal,  # type: ignore[arg-type]
+    return Symbol(name=name, kind=kind, node=node, only=only, ordinal=ordinal,
                   noname=noname and ordinal is not None)
 
 

@@ -17,7 +17,9 @@ from plugsmith.cli.common import flag, load_plan, project_options, rel
 from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED, ConfigError
 
 if TYPE_CHECKING:
-    from plugsmith.runtime import Loader, LoadResult
+    from plugsmith.inspection import Inspection
+    from plugsmith.plan import Plan
+    from plugsmith.runtime import Loader, LoadResult, LoadTarget
 
 NAME = "load"
 HELP = "load each artifact at runtime (native, qemu-user, wine) and resolve every contract symbol"
@@ -78,22 +80,20 @@ def execute(args: argparse.Namespace) -> int:
     return _report(args, results)
 
 
-def _target_of(ins: object, name: str) -> object:
+def _target_of(ins: Inspection, name: str) -> LoadTarget:
     from plugsmith.runtime import LoadTarget
 
-    imports = getattr(ins, "imports", ())
-    musl = any(i == "libc.so" or i.startswith("ld-musl") for i in imports)
-    return LoadTarget(name=name, os=getattr(ins, "os", ""), arch=getattr(ins, "arch", ""),
-                      libc="musl" if musl else None)
+    musl = any(i == "libc.so" or i.startswith("ld-musl") for i in ins.imports)
+    return LoadTarget(name=name, os=ins.os, arch=ins.arch, libc="musl" if musl else None)
 
 
-def _from_plan(plan: object, loader: Loader) -> list[LoadResult]:
+def _from_plan(plan: Plan, loader: Loader) -> list[LoadResult]:
     from plugsmith.errors import InputError
     from plugsmith.inspection import inspect_file
     from plugsmith.runtime import LoadResult, LoadTarget
 
     results = []
-    for job in plan.jobs:  # type: ignore[attr-defined]
+    for job in plan.jobs:
         target = LoadTarget(name=job.target.name, os=job.target.os, arch=job.target.arch, libc=job.target.libc)
         shown = rel(job.artifact)
         if not job.artifact.is_file():
@@ -135,9 +135,9 @@ def _from_artifacts(args: argparse.Namespace, loader: Loader, unpacked: Path) ->
             ins = item.inspection
             target = _target_of(ins, item.target)
             if ins.slice_index is not None:
-                target = replace(target, name=f"{item.target}#{ins.slice_index}")  # type: ignore[type-var]
+                target = replace(target, name=f"{item.target}#{ins.slice_index}")
             filtered = contract.for_target(item.target, ins.os, ins.arch)
-            results.append(loader.load(found.path, ins, filtered, target, display=found.display,  # type: ignore[arg-type]
+            results.append(loader.load(found.path, ins, filtered, target, display=found.display,
                                        plugin=item.plugin))
     for problem in gathered.problems:
         results.append(LoadResult(target="?", artifact=problem.split(": ", 1)[0], status="failed",

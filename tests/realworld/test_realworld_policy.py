@@ -200,3 +200,19 @@ def test_new_checks_can_be_skipped(corpus_wheels: dict[str, Path], tmp_path: Pat
     code, data = _verify(capsys, "--skip-check", "wheel-tag", "--skip-check", "python-abi", "--skip-check", "glibc",
                          str(wrong))
     assert code == 0 and _checks(data, "wheel-tag") == {} and _checks(data, "python-abi") == {}
+
+
+def test_new_inspection_facts_survive_the_cache(corpus_members: dict[tuple[str, str], Path], tmp_path: Path) -> None:
+    """``version_needs`` (nested tuples) and ``file_type`` come back from the JSON cache unchanged."""
+    from plugsmith.inspection import inspect_file
+    from plugsmith.inspection._cache import InspectionCache
+
+    cache = InspectionCache(tmp_path / "cache")
+    for key in (("shapely-2.1.2-cp312-cp312-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+                 "shapely/lib.cpython-312-x86_64-linux-gnu.so"),
+                ("markupsafe-3.0.3-cp312-cp312-macosx_11_0_arm64.whl", "markupsafe/_speedups.cpython-312-darwin.so")):
+        path = corpus_members[key]
+        fresh = inspect_file(path)
+        cache.put(cache.digest(path), fresh)
+        assert cache.get(path)[0] == fresh
+    assert inspect_file(path)[0].file_type == "bundle"

@@ -15,14 +15,18 @@ from plugsmith.cli import main
 from plugsmith.contract import load as load_contract
 from plugsmith.errors import ConfigError
 from plugsmith.inspection import inspect_file
-from plugsmith.verify import PolicyCheck, Subject, Verdict, check
+from plugsmith.verify import Artifact, PolicyCheck, Subject, Verdict, check
 from plugsmith.verify.checks import apply
+
+
+def _artifacts(subjects: list[Subject]) -> list[Artifact]:
+    return [Artifact(plugin=s.plugin, target=s.target, inspection=s.inspection) for s in subjects]
 
 
 def _verdict(path: Path, chosen: policy.Policy, contract: Path | None = None) -> Verdict:
     c = load_contract(contract) if contract else None
     subjects = [Subject(plugin="p", target=f"{i.os}-{i.arch}", inspection=i, contract=c) for i in inspect_file(path)]
-    return apply(check(subjects), [s.inspection for s in subjects], chosen)
+    return apply(check(subjects), _artifacts(subjects), chosen)
 
 
 def _one(path: Path, name: str, chosen: policy.Policy | None = None, contract: Path | None = None) -> PolicyCheck:
@@ -166,7 +170,7 @@ def test_a_single_leak_is_a_leak_not_a_missing_map(greet_dist: Path, tmp_path: P
 def test_export_everything_without_contract_compares_with_the_group(extras: dict[str, Path]) -> None:
     subjects = [Subject(plugin="ea", target=name, inspection=inspect_file(extras[name])[0])
                 for name in ("export_all", "export_mapped")]
-    verdict = apply(check(subjects), [s.inspection for s in subjects], policy.Policy())
+    verdict = apply(check(subjects), _artifacts(subjects), policy.Policy())
     checks = {t.target: c for t in verdict.targets for c in t.policy if c.name == "map-applied"}
     assert not checks["export_all"].passed
     assert checks["export_all"].message.startswith("exports 32 symbols against the 2 of the leanest ea artifact")

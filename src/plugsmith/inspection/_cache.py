@@ -182,10 +182,14 @@ def _encode(inspection: Inspection) -> dict[str, Any]:
     return data
 
 
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
 def _decode(data: dict[str, Any], path: Path) -> Inspection:
-    """An Inspection from its JSON; lists become tuples (every sequence field is a tuple)."""
-    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+    """An Inspection from its JSON; lists become tuples at every depth (every sequence field is a
+    tuple, nested ones such as ``version_defs`` and ``version_needs`` included)."""
+    values: dict[str, Any] = {key: _tuples(value) for key, value in data.items()}
     values["exports"] = tuple(Export(**export) for export in data["exports"])
-    values["version_defs"] = tuple((node, tuple(parents)) for node, parents in data.get("version_defs", ()))
     values["path"] = path  # the same bytes may sit under another name
     return Inspection(**values)

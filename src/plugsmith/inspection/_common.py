@@ -52,6 +52,10 @@ class Inspection:
     # ELF version definitions (.gnu.version_d) in file order: (node, parents); the base definition
     # (VER_FLG_BASE, named after the soname) is not a node and is left out
     version_defs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # ELF version requirements (.gnu.version_r) per needed library, in file order: (library, versions),
+    # e.g. ("libstdc++.so.6", ("GLIBCXX_3.4", "CXXABI_1.3")): what auditwheel holds to a policy's ceilings
+    version_needs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    file_type: str | None = None  # Mach-O filetype: "dylib", "bundle", "execute", ...; None elsewhere
 
     @property
     def export_names(self) -> frozenset[str]:

@@ -148,8 +148,9 @@ def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
     needed = [_text(e.name) for e in entries if isinstance(e, lief.ELF.DynamicEntryLibrary)]
     sonames = [_text(e.name) for e in entries if isinstance(e, lief.ELF.DynamicSharedObject)]
     version_defs = _elf_version_defs(binary)
-    requirements = [_text(aux.name) for req in binary.symbols_version_requirement
-                    for aux in req.get_auxiliary_symbols()]
+    needs = tuple((_text(req.name), tuple(_text(aux.name) for aux in req.get_auxiliary_symbols()))
+                  for req in binary.symbols_version_requirement)
+    requirements = [version for _, versions in needs for version in versions]
     inspection = Inspection(
         path=path,
         format="elf",
@@ -160,6 +161,7 @@ def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
         soname=sonames[0] if sonames else None,
         glibc_max=_highest_glibc(requirements),
         version_defs=version_defs,
+        version_needs=needs,
     )
     return (inspection,)
 

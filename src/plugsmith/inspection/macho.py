@@ -50,6 +50,7 @@ _SECTION_HAS_CODE = 0x80000000 | 0x400  # S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME
 _ZEROFILL_TYPES = frozenset({0x1, 0xC, 0x12})  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL
 _EXPORT_KIND_MASK, _EXPORT_KIND_THREAD_LOCAL, _EXPORT_KIND_ABSOLUTE = 0x3, 0x1, 0x2
 _EXPORT_REEXPORT = 0x8
+_FILE_TYPES = {1: "object", 2: "execute", 6: "dylib", 7: "dylinker", 8: "bundle", 9: "dylib_stub", 0xB: "kext_bundle"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ class _Slice:
     offset: int
     size: int
     cputype: int
+    filetype: int
     ncmds: int
     image_base: int  # vmaddr of the segment mapping the Mach-O header; trie addresses are relative to it
     sections: tuple[_MachoSection, ...]
@@ -108,7 +110,7 @@ def _macho_slice(data: Data, base: int, size: int) -> _Slice:
     end = "<" if magic in (0xFEEDFACE, 0xFEEDFACF) else ">"
     header_size = 32 if is64 else 28
     _check_extents([("Mach-O header", 0, header_size)], size, where)
-    _, cputype, _, _, ncmds, sizeofcmds, _ = _unpack(end + "IiiIIII", data, base, "Mach-O header")
+    _, cputype, _, filetype, ncmds, sizeofcmds, _ = _unpack(end + "IiiIIII", data, base, "Mach-O header")
     commands_end = _check_extents([("load commands", header_size, sizeofcmds)], size, where)
     walk = _MachoCommands(end, is64, _macho_commands(data, base + header_size, end, ncmds, sizeofcmds))
     segments = [_segment(data, at, walk, cmd) for cmd, at in walk.commands if cmd in (_LC_SEGMENT, _LC_SEGMENT_64)]
@@ -118,7 +120,7 @@ def _macho_slice(data: Data, base: int, size: int) -> _Slice:
     contents_end = _check_extents(extents, size, where)
     bases = [s.vmaddr for s in segments if s.fileoff == 0 and s.filesize]
     sections = tuple(sect for s in segments for sect in s.sections)
-    return _Slice(base, size, cputype, ncmds, bases[0] if bases else 0, sections, _trie_location(data, walk),
+    return _Slice(base, size, cputype, filetype, ncmds, bases[0] if bases else 0, sections, _trie_location(data, walk),
                   base + max(commands_end, contents_end))
 
 
@@ -338,6 +340,7 @@ def _macho_inspection(lief: Any, path: Path, binary: Any, layout: _Slice, trie: 
         soname=own_ids[0] if own_ids else None,
         slice_index=slice_index,
         min_os=_macho_min_os(binary),
+        file_type=_FILE_TYPES.get(layout.filetype, f"filetype-{layout.filetype}"),
     )
 
 

@@ -103,7 +103,8 @@ def judge(found: ArtifactSet, expectation: Expectation) -> Verdict:
         return verdict
     if found.selected_targets is not None and policy.targets is not None:  # -t narrows what must be present
         policy = replace(policy, targets=tuple(t for t in policy.targets if t in found.selected_targets))
-    return apply_policy(verdict, [s.inspection for s in subjects], policy)
+    own_build = bool(expectation.targets)  # a project applies: its artifacts are linked the way plugsmith links
+    return apply_policy(verdict, list(found.artifacts), policy, own_build=own_build)
 
 
 def _subject(artifact: Artifact, contract: Contract | None, target: Target | None) -> Subject:

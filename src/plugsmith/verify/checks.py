@@ -1,32 +1,49 @@
-"""The release-policy checks: imports, glibc and macOS ceilings, install name, debug CRT,
-"map not applied", machine type, expected targets. The policy itself is data
-(:mod:`plugsmith.policy`); ``apply`` is pure: it takes a ``Verdict`` and the inspections
-behind it and returns the verdict with a ``PolicyCheck`` per check and artifact (passed ones
-too, so JUnit lists every check) and one per expected target."""
+"""The release-policy checks: imports, symbol-version and macOS ceilings, wheel tags, Python
+extension rules, install name, debug CRT, "map not applied", machine type, expected targets.
+
+The policy is data (:mod:`plugsmith.policy` for the user's, :mod:`.ecosystem` for the rules of
+auditwheel, delocate and delvewheel); ``apply`` is pure: it takes a ``Verdict`` and the artifacts
+behind it and returns the verdict with a ``PolicyCheck`` per check and artifact (passed ones too,
+so JUnit lists every check) and one per expected target. An import another artifact of the same
+release (the same wheel or archive; the same set of loose files) provides is not a system
+dependency, and that artifact is judged on its own imports.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from plugsmith.inspection import Inspection
 from plugsmith.platforms import ARCHES
-from plugsmith.policy import DEBUG_CRT, Policy, version_key
+from plugsmith.policy import DEBUG_CRT, DEFAULT_IMPORTS, Policy, version_key
+from plugsmith.verify import ecosystem
+from plugsmith.verify.collect import Artifact
 from plugsmith.verify.model import PolicyCheck, TargetResult, Verdict
+from plugsmith.verify.wheel_tags import PlatformTag, platforms
+
+_FORMAT = {"elf": "ELF", "macho": "Mach-O", "pe": "PE"}
+_MACOS_LOADER_PATHS = ("@rpath/", "@loader_path/", "@executable_path/")
+#: Apple Silicon Macs shipped with macOS 11: pip installs a ``macosx_10_x_universal2`` wheel there and
+#: delocate treats 11.0 as the floor of an arm64 slice, so its minos is held to at least 11.0.
+_ARM64_MACOS_FLOOR = (11, 0)
 
 
-def apply(verdict: Verdict, inspections: Sequence[Inspection], policy: Policy) -> Verdict:
-    """``inspections[i]`` is the inspection behind ``verdict.targets[i]`` (``verify.check`` keeps order)."""
-    if len(inspections) != len(verdict.targets):
-        raise ValueError("one inspection per target result is needed")
+def apply(verdict: Verdict, artifacts: Sequence[Artifact], policy: Policy, *, own_build: bool = True) -> Verdict:
+    """``artifacts[i]`` is the artifact behind ``verdict.targets[i]`` (``verify.check`` keeps order); all of
+    them together are the release an import may be satisfied by. ``own_build``: the artifacts are
+    plugsmith's own (a project applies), so the install name plugsmith links with is checked."""
+    if len(artifacts) != len(verdict.targets):
+        raise ValueError("one artifact per target result is needed")
     baselines = _baselines(verdict.targets)
-    targets = tuple(
-        replace(result, policy=result.policy + tuple(c for c in _checks(result, ins, policy, baselines)
-                                                     if c.name not in policy.skip))
-        for result, ins in zip(verdict.targets, inspections, strict=True)
-    )
+    release = _Release(artifacts)
+    targets = []
+    for result, artifact in zip(verdict.targets, artifacts, strict=True):
+        checks, notes = _checks(result, artifact, policy, baselines, release, own_build=own_build)
+        targets.append(replace(result, policy=result.policy + tuple(c for c in checks if c.name not in policy.skip),
+                               notes=result.notes + tuple(n for n in notes if n not in result.notes)))
     run_level = verdict.policy
     if policy.targets is not None and "targets" not in policy.skip:
         present = {t.target.split(":", 1)[0] for t in verdict.targets}
@@ -44,7 +61,7 @@ def apply(verdict: Verdict, inspections: Sequence[Inspection], policy: Policy) -
             else:
                 run_level += (PolicyCheck(name=f"target {name}", passed=False,
                                           message=f"expected target {name} is missing: no artifact for it was given"),)
-    return replace(verdict, targets=targets, policy=run_level, skipped_checks=tuple(sorted(policy.skip)))
+    return replace(verdict, targets=tuple(targets), policy=run_level, skipped_checks=tuple(sorted(policy.skip)))
 
 
 def _baselines(results: Sequence[TargetResult]) -> dict[str, int]:
@@ -55,23 +72,135 @@ def _baselines(results: Sequence[TargetResult]) -> dict[str, int]:
     return out
 
 
-def _checks(result: TargetResult, ins: Inspection, policy: Policy, baselines: dict[str, int]) -> list[PolicyCheck]:
-    checks = [_arch(ins), _imports(ins, policy)]
+def _member(path: str) -> str:
+    return path.rsplit("!", 1)[-1].replace("\\", "/")
+
+
+def _base(name: str) -> str:
+    return PurePosixPath(name.replace("\\", "/")).name.lower()
+
+
+class _Release:
+    """The artifacts shipped together: by container (a wheel, an archive; None: the loose files), the
+    names an import may use for them (file name, soname / install name / DLL name, case-folded) and
+    the machines of each file's slices."""
+
+    def __init__(self, artifacts: Sequence[Artifact]) -> None:
+        self.names: dict[str | None, set[str]] = {}
+        self.slices: dict[str, set[str]] = {}
+        for a in artifacts:
+            names = self.names.setdefault(a.container, set())
+            names.add(_base(_member(str(a.inspection.path))))
+            if a.inspection.soname:
+                names.add(_base(a.inspection.soname))
+            self.slices.setdefault(str(a.inspection.path), set()).add(a.inspection.arch)
+
+    def provides(self, artifact: Artifact, name: str) -> bool:
+        ins = artifact.inspection
+        if ins.format == "macho" and not name.startswith(_MACOS_LOADER_PATHS):
+            return False  # an absolute path outside the system is not what the wheel ships
+        return _base(name) in self.names.get(artifact.container, set())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Wheel:
+    """The wheel tags that apply to one artifact: every platform tag, and those for its OS and machine."""
+
+    text: str  # the platform tag part as written ("manylinux_2_17_x86_64.manylinux2014_x86_64")
+    tags: tuple[PlatformTag, ...]
+    matching: tuple[PlatformTag, ...]
+
+    def linux(self) -> PlatformTag | None:
+        """The most specific Linux promise: the lowest manylinux/musllinux version among the matching tags."""
+        found = [t for t in self.matching if t.libc is not None and t.version is not None]
+        return min(found, key=lambda t: (t.version or ()), default=None)
+
+    def macos(self) -> tuple[int, ...] | None:
+        found = [t.version for t in self.matching if t.os == "macos" and t.version is not None]
+        return min(found) if found else None
+
+
+def _wheel(artifact: Artifact) -> _Wheel | None:
+    tags = platforms(artifact.container)
+    if tags is None:
+        return None
+    ins = artifact.inspection
+    known = tuple(t for t in tags if t.known)
+    return _Wheel(text=".".join(t.tag for t in tags), tags=known,
+                  matching=tuple(t for t in known if t.os == ins.os and ins.arch in t.arches))
+
+
+def _libc(ins: Inspection) -> str | None:
+    if any(fnmatch.fnmatchcase(i, "libc.musl-*.so.1") or i == "libc.so" for i in ins.imports):
+        return "musl"
+    if "libc.so.6" in ins.imports or ins.glibc_max is not None:
+        return "glibc"
+    return None
+
+
+def _linux_policy(artifact: Artifact, wheel: _Wheel | None, ceiling: str | None) -> ecosystem.LinuxPolicy | None:
+    """The auditwheel policy an ELF artifact is held to: its wheel's tag, else the glibc ceiling's
+    (musl: the newest musllinux)."""
+    tag = wheel.linux() if wheel else None
+    if tag is not None and tag.libc is not None and tag.version is not None:
+        return ecosystem.linux_policy(tag.libc, tag.version)
+    if _libc(artifact.inspection) == "musl":
+        return ecosystem.newest("musl")
+    return ecosystem.linux_policy("glibc", version_key(ceiling)) if ceiling else ecosystem.newest("glibc")
+
+
+def _outside(artifact: Artifact, release: _Release, lp: ecosystem.LinuxPolicy) -> list[tuple[str, str]]:
+    """(version, library) of each versioned requirement the policy does not allow, on libraries the
+    release does not provide (a grafted library brings its own versions)."""
+    arch = artifact.inspection.arch
+    bad = []
+    for library, versions in artifact.inspection.version_needs:
+        if release.provides(artifact, library):
+            continue
+        for version in versions:
+            allowed = lp.allowed(arch, ecosystem.prefix_of(version))
+            if allowed is not None and version not in allowed:
+                bad.append((version, library))
+    return bad
+
+
+def _beyond(bad: list[tuple[str, str]], lp: ecosystem.LinuxPolicy, arch: str) -> str:
+    """``GLIBCXX_3.4.21 (libstdc++.so.6), beyond manylinux_2_17's GLIBCXX_3.4.19 on x86_64``."""
+    needs = ", ".join(f"{v} ({lib})" for v, lib in sorted(set(bad)))
+    prefixes = sorted({ecosystem.prefix_of(v) for v, _ in bad})
+    limits = ", ".join(lp.ceiling(arch, p) or f"no {p}_*" for p in prefixes)
+    return f"{needs}, beyond {lp.name}'s {limits} on {arch}"
+
+
+def _checks(result: TargetResult, artifact: Artifact, policy: Policy, baselines: dict[str, int],
+            release: _Release, *, own_build: bool) -> tuple[list[PolicyCheck], list[str]]:
+    ins = artifact.inspection
+    wheel = _wheel(artifact)
     target = result.target.split(":", 1)[0]
     glibc_max = dict(policy.target_glibc).get(target, policy.glibc_max)
     macos_min_max = dict(policy.target_macos_min).get(target, policy.macos_min_max)
-    if ins.format == "elf" and glibc_max is not None:
-        checks.append(_glibc(ins, glibc_max))
+    tag_linux = wheel is not None and wheel.linux() is not None
+    lp = _linux_policy(artifact, wheel, glibc_max) if ins.format == "elf" else None
+    imports, notes = _imports(artifact, policy, release, lp)
+    checks = [_arch(ins), imports]
+    if wheel is not None:
+        checks.append(_wheel_tag(artifact, wheel, release))
+    if artifact.role == "extension":
+        checks.append(_python_abi(ins))
+    if ins.format == "elf" and glibc_max is not None and not (tag_linux and "glibc_max" not in policy.explicit):
+        checks.append(_glibc(artifact, glibc_max, release))
     if ins.format == "macho":
-        if macos_min_max is not None:
+        tag_macos = wheel is not None and wheel.macos() is not None
+        if macos_min_max is not None and not (tag_macos and "macos_min_max" not in policy.explicit):
             checks.append(_macos_min(ins, macos_min_max))
-        if policy.install_name is not None:
+        if (policy.install_name is not None and ins.file_type != "bundle"
+                and (own_build or "install_name" in policy.explicit)):
             checks.append(_install_name(ins, policy.install_name))
     if ins.format == "pe" and policy.forbid_debug_crt:
         checks.append(_debug_crt(ins))
     if policy.map_factor is not None:
         checks.append(_map_applied(result, policy, baselines))
-    return checks
+    return checks, notes
 
 
 def _arch(ins: Inspection) -> PolicyCheck:
@@ -88,25 +217,128 @@ def _matches(name: str, patterns: Sequence[str], *, fold: bool) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def _imports(ins: Inspection, policy: Policy) -> PolicyCheck:
+def _system(ins: Inspection, name: str, lp: ecosystem.LinuxPolicy | None) -> bool:
+    """Whether the ecosystem's tools count ``name`` as provided by every user's system."""
+    if ins.format == "elf":
+        return lp is not None and name in lp.lib_whitelist
+    if ins.format == "macho":
+        return ecosystem.is_macos_system(name)
+    return ecosystem.is_windows_system(name, ins.arch) or bool(ecosystem.PYTHON_DLL.match(name))
+
+
+def _system_source(ins: Inspection, lp: ecosystem.LinuxPolicy | None) -> str:
+    if ins.format == "elf":
+        return f"{lp.name}'s libraries ({ecosystem.sources()['auditwheel']})" if lp else "a system library"
+    if ins.format == "macho":
+        return "a system library (under /usr/lib/ or /System/Library/, delocate's rule)"
+    return (f"a {ins.arch} system DLL ({ecosystem.sources()['delvewheel']}), an API set, CPython's DLL "
+            "or the MSVC runtime")
+
+
+def _imports(artifact: Artifact, policy: Policy, release: _Release,
+             lp: ecosystem.LinuxPolicy | None) -> tuple[PolicyCheck, list[str]]:
+    ins = artifact.inspection
     allowed = policy.allowed_imports(ins.os)
+    default = DEFAULT_IMPORTS.get(ins.os, ())
+    ecosystem_rules = allowed[: len(default)] == default  # the OS's list was extended, not replaced
     fold = ins.os == "windows"
-    extra = [name for name in ins.imports if not _matches(name, allowed, fold=fold)]
+    extra, inside, runtime = [], [], []
+    for name in ins.imports:
+        if artifact.role == "extension" and ins.os != "windows" and ecosystem.LIBPYTHON.search(name):
+            continue  # the python-abi check names it
+        if release.provides(artifact, name):
+            inside.append(name)
+        elif _matches(name, allowed, fold=fold) or (ecosystem_rules and _system(ins, name, lp)):
+            continue
+        elif ecosystem_rules and ins.format == "pe" and ecosystem.MSVC_RUNTIME.match(name) \
+                and not _matches(name, DEBUG_CRT, fold=True):
+            runtime.append(name)
+        else:
+            extra.append(name)
+    notes = [f"needs the Microsoft Visual C++ runtime ({', '.join(runtime)}): not part of Windows; users need "
+             "the Visual C++ Redistributable, or the release ships it"] if runtime else []
     if extra:
+        system = f", not {_system_source(ins, lp)}," if ecosystem_rules else ""
         return PolicyCheck(name="imports", passed=False,
                            message=f"imports {', '.join(extra)}, not in the {ins.os} allow-list "
-                                   f"({', '.join(allowed)}); add it to policy.extra_imports.{ins.os} if intended")
-    return PolicyCheck(name="imports", passed=True,
-                       message=f"imports {', '.join(ins.imports) if ins.imports else 'nothing'}: all allowed")
+                                   f"({', '.join(allowed)}){system} nor inside the release; "
+                                   f"add it to policy.extra_imports.{ins.os} if intended"), notes
+    message = f"imports {', '.join(ins.imports) if ins.imports else 'nothing'}: all allowed"
+    if inside:
+        message += f" ({', '.join(inside)} inside the release)"
+    return PolicyCheck(name="imports", passed=True, message=message), notes
 
 
-def _glibc(ins: Inspection, ceiling: str) -> PolicyCheck:
+def _python_abi(ins: Inspection) -> PolicyCheck:
+    """An extension module gets the Python API from the interpreter that loads it: linking libpython
+    ties it to one build of Python (auditwheel and delocate refuse it). Windows links python3XX.dll."""
+    if ins.os == "windows":
+        dlls = [i for i in ins.imports if ecosystem.PYTHON_DLL.match(i)]
+        return PolicyCheck(name="python-abi", passed=True,
+                           message=f"imports {', '.join(dlls)} (CPython's DLL on Windows)" if dlls
+                           else "imports no CPython DLL")
+    linked = [i for i in ins.imports if ecosystem.LIBPYTHON.search(i)]
+    if linked:
+        return PolicyCheck(name="python-abi", passed=False,
+                           message=f"extension module links {', '.join(linked)}: the interpreter provides the "
+                                   "Python symbols, so it must leave them undefined (auditwheel and delocate "
+                                   "refuse a linked libpython)")
+    return PolicyCheck(name="python-abi", passed=True, message="does not link libpython")
+
+
+def _wheel_tag(artifact: Artifact, wheel: _Wheel, release: _Release) -> PolicyCheck:
+    """The wheel's platform tag is a promise about every binary inside: machine, libc and its
+    version ceiling, macOS deployment target, fat slices."""
+    ins = artifact.inspection
+    what = f"{ins.arch} {_FORMAT.get(ins.format, ins.format)}"
+    if not wheel.tags:
+        return PolicyCheck(name="wheel-tag", passed=True, message=f"{wheel.text}: a platform tag plugsmith "
+                                                                  "does not know; not judged")
+    if all(t.os is None for t in wheel.tags):
+        return PolicyCheck(name="wheel-tag", passed=False,
+                           message=f"{wheel.text} wheel holds an {what}: a pure-Python tag promises no native code")
+    if not wheel.matching:
+        return PolicyCheck(name="wheel-tag", passed=False, message=f"{wheel.text} wheel holds an {what}")
+    problems = []
+    tag = wheel.linux()
+    if tag is not None and tag.libc is not None and tag.version is not None:
+        libc = _libc(ins)
+        if libc is not None and libc != tag.libc:
+            problems.append(f"{tag.tag} wheel holds a {libc} {what}")
+        lp = ecosystem.linux_policy(tag.libc, tag.version)
+        bad = _outside(artifact, release, lp) if lp is not None and lp.covers(ins.arch) else []
+        if bad and lp is not None:
+            problems.append(f"{tag.tag} wheel needs {_beyond(bad, lp, ins.arch)}")
+    for fat in (t for t in wheel.matching if t.fat):
+        have = release.slices.get(str(ins.path), {ins.arch})
+        lacking = [a for a in fat.arches if a not in have]
+        if lacking:
+            problems.append(f"{fat.tag} wheel holds a Mach-O without the {', '.join(lacking)} slice "
+                            f"(it has {', '.join(sorted(have))})")
+    floor = wheel.macos()
+    if floor is not None and ins.min_os is not None:
+        ceiling = max(floor, _ARM64_MACOS_FLOOR) if ins.arch == "aarch64" else floor
+        if version_key(ins.min_os) > ceiling:
+            named = next(t.tag for t in wheel.matching if t.version == floor)
+            problems.append(f"{named} wheel holds an {what} for macOS {ins.min_os} and later "
+                            f"(the tag allows {'.'.join(map(str, ceiling))})")
+    if problems:
+        return PolicyCheck(name="wheel-tag", passed=False, message="; ".join(dict.fromkeys(problems)))
+    return PolicyCheck(name="wheel-tag", passed=True, message=f"{what} consistent with {wheel.text}")
+
+
+def _glibc(artifact: Artifact, ceiling: str, release: _Release) -> PolicyCheck:
+    ins = artifact.inspection
+    lp = ecosystem.linux_policy("glibc", version_key(ceiling)) if _libc(ins) != "musl" else None
+    others = [(v, lib) for v, lib in (_outside(artifact, release, lp) if lp and lp.covers(ins.arch) else [])
+              if ecosystem.prefix_of(v) != "GLIBC"]
+    extra = f"; needs {_beyond(others, lp, ins.arch)}" if others and lp is not None else ""
     if ins.glibc_max is None:
-        return PolicyCheck(name="glibc", passed=True, message="needs no GLIBC_x.y symbol version")
+        return PolicyCheck(name="glibc", passed=not others, message="needs no GLIBC_x.y symbol version" + extra)
     ok = version_key(ins.glibc_max) <= version_key(ceiling)
-    return PolicyCheck(name="glibc", passed=ok, message=f"needs GLIBC_{ins.glibc_max}" + (
+    return PolicyCheck(name="glibc", passed=ok and not others, message=f"needs GLIBC_{ins.glibc_max}" + (
         f", at or below the ceiling {ceiling}" if ok else f", above the ceiling {ceiling}: it will not load on "
-        f"systems with glibc {ceiling}"))
+        f"systems with glibc {ceiling}") + extra)
 
 
 def _macos_min(ins: Inspection, ceiling: str) -> PolicyCheck:

@@ -116,12 +116,25 @@ class FormatRow:
     #: Imported library names compare without case (Windows DLL names).
     imports_fold_case: bool = False
     machine_field: str = "architecture"  # the header field that names the machine
+    #: The release-policy checks that exist only on this format (verify.checks): the glibc ceiling
+    #: reads ELF version needs, the macOS minimum and install name Mach-O load commands, the debug
+    #: CRT is a Windows DLL.
+    policy_checks: frozenset[str] = frozenset()
+    #: Imports named relative to the loader (``@rpath/x.dylib``): only these can be satisfied by a
+    #: library shipped in the same release; an absolute path outside the system cannot.
+    loader_relative: tuple[str, ...] = ()
+    #: Where a CPython extension gets the Python API: from the interpreter at load time (symbols left
+    #: undefined; linking libpython is a finding, as auditwheel and delocate say), or from the
+    #: interpreter's DLL it imports (Windows: python3.dll / python3XX.dll).
+    python_api: Literal["interpreter", "dll"] = "interpreter"
+    #: Imports of the MSVC runtime are a need users must meet (Visual C++ Redistributable): noted.
+    msvc_runtime: bool = False
     export_control: str = ""  # how plugsmith enforces the contract on this format (docs and reports)
 
 
 FORMATS: dict[Format, FormatRow] = {
     "elf": FormatRow(format="elf", label="ELF", library="lib{name}.so", import_library=None, map_file="{name}.map",
-                     symbol_versions=True, machine_field="e_machine",
+                     symbol_versions=True, machine_field="e_machine", policy_checks=frozenset({"glibc"}),
                      export_control="version script with local: * (exact in lld and GNU ld)"),
     "macho": FormatRow(
         format="macho",
@@ -131,6 +144,8 @@ FORMATS: dict[Format, FormatRow] = {
         map_file="{name}.exp",
         hide_in_objects=True,
         machine_field="CPU type",
+        policy_checks=frozenset({"macos-min", "install-name"}),
+        loader_relative=("@rpath/", "@loader_path/", "@executable_path/"),
         export_control="non-contract symbols marked private-extern (N_PEXT) in every object before the link",
         linker_synthesized=(
             ("_mh_dylib_header", "Mach-O header symbol zig's linker exports from every dylib (ld64 keeps it local)"),
@@ -139,6 +154,7 @@ FORMATS: dict[Format, FormatRow] = {
     ),
     "pe": FormatRow(format="pe", label="PE", library="{name}.dll", import_library="{name}.lib", map_file="{name}.def",
                     ordinals=True, imports_fold_case=True, machine_field="machine type",
+                    policy_checks=frozenset({"debug-crt"}), python_api="dll", msvc_runtime=True,
                     export_control=".def file as a positional link input"),
 }
 

@@ -12,20 +12,18 @@ dependency, and that artifact is judged on its own imports.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from plugsmith.inspection import Inspection
-from plugsmith.platforms import ARCHES
+from plugsmith.platforms import ARCHES, Format, format_row
 from plugsmith.policy import DEBUG_CRT, DEFAULT_IMPORTS, Policy, version_key
 from plugsmith.verify import ecosystem
 from plugsmith.verify.collect import Artifact
 from plugsmith.verify.model import PolicyCheck, TargetResult, Verdict
 from plugsmith.verify.wheel_tags import PlatformTag, platforms
 
-_FORMAT = {"elf": "ELF", "macho": "Mach-O", "pe": "PE"}
-_MACOS_LOADER_PATHS = ("@rpath/", "@loader_path/", "@executable_path/")
 #: Apple Silicon Macs shipped with macOS 11: pip installs a ``macosx_10_x_universal2`` wheel there and
 #: delocate treats 11.0 as the floor of an arm64 slice, so its minos is held to at least 11.0.
 _ARM64_MACOS_FLOOR = (11, 0)
@@ -96,8 +94,8 @@ class _Release:
             self.slices.setdefault(str(a.inspection.path), set()).add(a.inspection.arch)
 
     def provides(self, artifact: Artifact, name: str) -> bool:
-        ins = artifact.inspection
-        if ins.format == "macho" and not name.startswith(_MACOS_LOADER_PATHS):
+        relative = format_row(artifact.inspection.format).loader_relative
+        if relative and not name.startswith(relative):
             return False  # an absolute path outside the system is not what the wheel ships
         return _base(name) in self.names.get(artifact.container, set())
 
@@ -180,23 +178,25 @@ def _checks(result: TargetResult, artifact: Artifact, policy: Policy, baselines:
     glibc_max = dict(policy.target_glibc).get(target, policy.glibc_max)
     macos_min_max = dict(policy.target_macos_min).get(target, policy.macos_min_max)
     tag_linux = wheel is not None and wheel.linux() is not None
-    lp = _linux_policy(artifact, wheel, glibc_max) if ins.format == "elf" else None
+    row = format_row(ins.format)
+    lp = _linux_policy(artifact, wheel, glibc_max) if "glibc" in row.policy_checks else None
     imports, notes = _imports(artifact, policy, release, lp)
     checks = [_arch(ins), imports]
     if wheel is not None:
         checks.append(_wheel_tag(artifact, wheel, release))
     if artifact.role == "extension":
         checks.append(_python_abi(ins))
-    if ins.format == "elf" and glibc_max is not None and not (tag_linux and "glibc_max" not in policy.explicit):
+    if ("glibc" in row.policy_checks and glibc_max is not None
+            and not (tag_linux and "glibc_max" not in policy.explicit)):
         checks.append(_glibc(artifact, glibc_max, release))
-    if ins.format == "macho":
-        tag_macos = wheel is not None and wheel.macos() is not None
-        if macos_min_max is not None and not (tag_macos and "macos_min_max" not in policy.explicit):
-            checks.append(_macos_min(ins, macos_min_max))
-        if (policy.install_name is not None and ins.file_type != "bundle"
-                and (own_build or "install_name" in policy.explicit)):
-            checks.append(_install_name(ins, policy.install_name))
-    if ins.format == "pe" and policy.forbid_debug_crt:
+    tag_macos = wheel is not None and wheel.macos() is not None
+    if ("macos-min" in row.policy_checks and macos_min_max is not None
+            and not (tag_macos and "macos_min_max" not in policy.explicit)):
+        checks.append(_macos_min(ins, macos_min_max))
+    if ("install-name" in row.policy_checks and policy.install_name is not None and ins.file_type != "bundle"
+            and (own_build or "install_name" in policy.explicit)):
+        checks.append(_install_name(ins, policy.install_name))
+    if "debug-crt" in row.policy_checks and policy.forbid_debug_crt:
         checks.append(_debug_crt(ins))
     if policy.map_factor is not None:
         checks.append(_map_applied(result, policy, baselines))
@@ -206,7 +206,7 @@ def _checks(result: TargetResult, artifact: Artifact, policy: Policy, baselines:
 def _arch(ins: Inspection) -> PolicyCheck:
     known = [r.arch for r in ARCHES if r.os == ins.os]
     ok = ins.arch in known
-    what = {"pe": "machine type", "elf": "e_machine", "macho": "CPU type"}.get(ins.format, "architecture")
+    what = format_row(ins.format).machine_field
     return PolicyCheck(name="arch", passed=ok, message=f"{what} {ins.arch}" + (
         "" if ok else f" is not a {ins.os} architecture plugsmith targets ({', '.join(known)})"))
 
@@ -217,22 +217,32 @@ def _matches(name: str, patterns: Sequence[str], *, fold: bool) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def _system(ins: Inspection, name: str, lp: ecosystem.LinuxPolicy | None) -> bool:
-    """Whether the ecosystem's tools count ``name`` as provided by every user's system."""
-    if ins.format == "elf":
-        return lp is not None and name in lp.lib_whitelist
-    if ins.format == "macho":
-        return ecosystem.is_macos_system(name)
+def _system_elf(ins: Inspection, name: str, lp: ecosystem.LinuxPolicy | None) -> bool:
+    return lp is not None and name in lp.lib_whitelist
+
+
+def _system_macho(ins: Inspection, name: str, lp: ecosystem.LinuxPolicy | None) -> bool:
+    return ecosystem.is_macos_system(name)
+
+
+def _system_pe(ins: Inspection, name: str, lp: ecosystem.LinuxPolicy | None) -> bool:
     return ecosystem.is_windows_system(name, ins.arch) or bool(ecosystem.PYTHON_DLL.match(name))
 
 
+#: Whether the ecosystem's tools count an import as provided by every user's system, per format:
+#: auditwheel's whitelist (ELF), delocate's system paths (Mach-O), delvewheel's DLL list (PE).
+_SYSTEM: dict[Format, Callable[[Inspection, str, ecosystem.LinuxPolicy | None], bool]] = {
+    "elf": _system_elf, "macho": _system_macho, "pe": _system_pe}
+
+
 def _system_source(ins: Inspection, lp: ecosystem.LinuxPolicy | None) -> str:
-    if ins.format == "elf":
-        return f"{lp.name}'s libraries ({ecosystem.sources()['auditwheel']})" if lp else "a system library"
-    if ins.format == "macho":
-        return "a system library (under /usr/lib/ or /System/Library/, delocate's rule)"
-    return (f"a {ins.arch} system DLL ({ecosystem.sources()['delvewheel']}), an API set, CPython's DLL "
-            "or the MSVC runtime")
+    sources = {
+        "elf": f"{lp.name}'s libraries ({ecosystem.sources()['auditwheel']})" if lp else "a system library",
+        "macho": "a system library (under /usr/lib/ or /System/Library/, delocate's rule)",
+        "pe": (f"a {ins.arch} system DLL ({ecosystem.sources()['delvewheel']}), an API set, CPython's DLL "
+               "or the MSVC runtime"),
+    }
+    return sources[ins.format]
 
 
 def _imports(artifact: Artifact, policy: Policy, release: _Release,
@@ -241,16 +251,17 @@ def _imports(artifact: Artifact, policy: Policy, release: _Release,
     allowed = policy.allowed_imports(ins.os)
     default = DEFAULT_IMPORTS.get(ins.os, ())
     ecosystem_rules = allowed[: len(default)] == default  # the OS's list was extended, not replaced
-    fold = ins.os == "windows"
+    row = format_row(ins.format)
+    fold = row.imports_fold_case
     extra, inside, runtime = [], [], []
     for name in ins.imports:
-        if artifact.role == "extension" and ins.os != "windows" and ecosystem.LIBPYTHON.search(name):
+        if artifact.role == "extension" and row.python_api == "interpreter" and ecosystem.LIBPYTHON.search(name):
             continue  # the python-abi check names it
         if release.provides(artifact, name):
             inside.append(name)
-        elif _matches(name, allowed, fold=fold) or (ecosystem_rules and _system(ins, name, lp)):
+        elif _matches(name, allowed, fold=fold) or (ecosystem_rules and _SYSTEM[ins.format](ins, name, lp)):
             continue
-        elif ecosystem_rules and ins.format == "pe" and ecosystem.MSVC_RUNTIME.match(name) \
+        elif ecosystem_rules and row.msvc_runtime and ecosystem.MSVC_RUNTIME.match(name) \
                 and not _matches(name, DEBUG_CRT, fold=True):
             runtime.append(name)
         else:
@@ -272,7 +283,7 @@ def _imports(artifact: Artifact, policy: Policy, release: _Release,
 def _python_abi(ins: Inspection) -> PolicyCheck:
     """An extension module gets the Python API from the interpreter that loads it: linking libpython
     ties it to one build of Python (auditwheel and delocate refuse it). Windows links python3XX.dll."""
-    if ins.os == "windows":
+    if format_row(ins.format).python_api == "dll":
         dlls = [i for i in ins.imports if ecosystem.PYTHON_DLL.match(i)]
         return PolicyCheck(name="python-abi", passed=True,
                            message=f"imports {', '.join(dlls)} (CPython's DLL on Windows)" if dlls
@@ -290,7 +301,7 @@ def _wheel_tag(artifact: Artifact, wheel: _Wheel, release: _Release) -> PolicyCh
     """The wheel's platform tag is a promise about every binary inside: machine, libc and its
     version ceiling, macOS deployment target, fat slices."""
     ins = artifact.inspection
-    what = f"{ins.arch} {_FORMAT.get(ins.format, ins.format)}"
+    what = f"{ins.arch} {format_row(ins.format).label}"
     if not wheel.tags:
         return PolicyCheck(name="wheel-tag", passed=True, message=f"{wheel.text}: a platform tag plugsmith "
                                                                   "does not know; not judged")

@@ -116,7 +116,8 @@ def sources() -> dict[str, str]:
 def linux_policies() -> tuple[LinuxPolicy, ...]:
     """Every manylinux and musllinux policy, validated (auditwheel's ``linux`` catch-all is left out)."""
     out = []
-    for file, libc in (("manylinux-policy.json", "glibc"), ("musllinux-policy.json", "musl")):
+    files: tuple[tuple[str, Libc], ...] = (("manylinux-policy.json", "glibc"), ("musllinux-policy.json", "musl"))
+    for file, libc in files:
         raw = _json(file)
         if not isinstance(raw, list):
             raise _bad(file, "expected a list of policies")
@@ -173,6 +174,13 @@ def _bad(file: str, message: str) -> ConfigError:
     return ConfigError(f"plugsmith/verify/data/{file}: {message} (a broken installation: reinstall plugsmith)")
 
 
+def _names(file: str, name: str, entry: dict[str, Any], key: str) -> list[str]:
+    value = entry.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _bad(file, f"{name}.{key}: expected a list of names")
+    return value
+
+
 def _linux_policy(file: str, index: int, entry: Any, libc: Libc) -> LinuxPolicy | None:
     where = f"[{index}]"
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -183,10 +191,7 @@ def _linux_policy(file: str, index: int, entry: Any, libc: Libc) -> LinuxPolicy 
     match = _POLICY_NAME.match(name)
     if match is None or (match.group("kind") == "musllinux") != (libc == "musl"):
         raise _bad(file, f"{where}: unexpected policy name {name!r}")
-    aliases, whitelist = entry.get("aliases"), entry.get("lib_whitelist")
-    for key, value in (("aliases", aliases), ("lib_whitelist", whitelist)):
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise _bad(file, f"{name}.{key}: expected a list of names")
+    aliases, whitelist = _names(file, name, entry, "aliases"), _names(file, name, entry, "lib_whitelist")
     versions = entry.get("symbol_versions")
     if not isinstance(versions, dict):
         raise _bad(file, f"{name}.symbol_versions: expected a mapping of architecture to prefixes")

@@ -6,14 +6,13 @@ check has a negative twin: the same artifacts verified against a contract that s
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from contract_helpers import DEMO_CONTRACT, TARGETS, Project, zig_env
-from tests.conftest import Cli
+from tests.conftest import Cli, llvm_tool, run_tool
 
 from plugsmith.contract import parse
 from plugsmith.inspect import inspect_file
@@ -64,10 +63,9 @@ def test_elf_exports_carry_their_node_as_default_version(demo_release: Project, 
         n: (NODES[n], True) for n in EXPECTED[target]}
 
 
-@pytest.mark.skipif(shutil.which("llvm-readelf") is None, reason="llvm-readelf not installed (apt-get install llvm)")
 def test_elf_versions_seen_by_llvm_readelf(demo_release: Project) -> None:
-    out = subprocess.run(["llvm-readelf", "--dyn-syms", "--version-info", str(demo_release.artifact("linux-x86_64"))],
-                         capture_output=True, text=True, check=True).stdout
+    out = run_tool([llvm_tool("llvm-readelf"), "--dyn-syms", "--version-info",
+                    str(demo_release.artifact("linux-x86_64"))])
     assert set(re.findall(r"\b(demo_\w+@@DEMO_[\d.]+)", out)) == {f"{n}@@{NODES[n]}" for n in EXPECTED["linux-x86_64"]}
     # one version definition per node; lld (zig's linker) takes the chained script but writes no
     # predecessor entries (vd_cnt 1), as measured here: the chain is not visible in the binary.
@@ -83,10 +81,8 @@ def test_dll_has_fixed_ordinals_and_a_noname_export(demo_release: Project) -> No
     assert 3 not in ordinals.values()  # demo_old's ordinal stays reserved after its removal
 
 
-@pytest.mark.skipif(shutil.which("llvm-readobj") is None, reason="llvm-readobj not installed (apt-get install llvm)")
 def test_dll_ordinals_seen_by_llvm_readobj(demo_release: Project) -> None:
-    out = subprocess.run(["llvm-readobj", "--coff-exports", str(demo_release.artifact("windows-x86_64"))],
-                         capture_output=True, text=True, check=True).stdout
+    out = run_tool([llvm_tool("llvm-readobj"), "--coff-exports", str(demo_release.artifact("windows-x86_64"))])
     entries = re.findall(r"Ordinal: (\d+)\s+Name: (\S*)\s+RVA: (0x[0-9A-F]+)", out)
     live = {int(o): name for o, name, rva in entries if rva != "0x0"}
     assert live[1] == "demo_add" and live[2] == "demo_banner" and live[4] == "demo_scale"

@@ -5,7 +5,6 @@ rendered in real headless Chromium (screenshot kept under test-artifacts/), the 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from release_helpers import CONTRACT_GREET, SIX, greet_path
+from tests.conftest import require_tool
 
 from plugsmith.cli import main
 
@@ -145,12 +145,7 @@ def test_terminal_caps_a_flood_of_leaks(capsys, extras: dict[str, Path], tmp_pat
 
 
 def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return found
+    return require_tool("chromium", "chromium-browser", package="chromium")
 
 
 def _chrome(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@ import sys
 import threading
 
 from build_helpers import Project, cli, zig_env
+from tests.conftest import MACHO_LINKER_NAMES, llvm_exports
 
 WINDOWS_ONLY_ERROR = ('#include "common.h"\n#ifdef _WIN32\n#error this plugin does not build on windows yet\n'
                       '#endif\nint demo_b(int x) { return helper(x) * SCALE; }\n')
@@ -19,6 +20,9 @@ def test_plain_progress_and_the_no_op_summary(project: Project) -> None:
     assert first.returncode == 0, first.stderr
     assert first.stdout.split() == ["dist/linux-x86_64/libdemo.so", "dist/macos-aarch64/libdemo.dylib",
                                     "dist/windows-x86_64/demo.dll"]
+    for artifact in first.stdout.split():  # LLVM's reading, not plugsmith's: the contract and nothing else
+        linker = MACHO_LINKER_NAMES if artifact.endswith(".dylib") else frozenset()
+        assert llvm_exports(project.root / artifact) == {"demo_a", "demo_b"} | linker, artifact
     assert "building demo@linux-x86_64 (x86_64-linux-gnu)" in first.stderr
     assert "[3/3]" in first.stderr
     second = cli(project.root, "build", "--no-progress")

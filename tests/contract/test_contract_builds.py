@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from contract_helpers import DEMO_CONTRACT, TARGETS, Project, zig_env
-from tests.conftest import Cli, llvm_tool, run_tool
+from tests.conftest import MACHO_LINKER_NAMES, Cli, llvm_exports, llvm_tool, run_tool
 
 from plugsmith.contract import parse
 from plugsmith.inspect import inspect_file
@@ -54,6 +54,9 @@ def result(verdict: Verdict, target: str) -> TargetResult:
 @pytest.mark.parametrize("target", TARGETS)
 def test_each_target_exports_exactly_its_filtered_contract(demo_release: Project, target: str) -> None:
     assert set(exports(demo_release, target)) == EXPECTED[target]
+    # the oracle: LLVM's reading of the same file, with what zig's Mach-O linker adds spelled out here
+    linker = MACHO_LINKER_NAMES if target.startswith("macos") else frozenset()
+    assert llvm_exports(demo_release.artifact(target)) == EXPECTED[target] | linker
 
 
 @pytest.mark.parametrize("target", ["linux-x86_64", "linux-aarch64"])

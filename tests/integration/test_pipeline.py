@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO, Cli, copy_example, missing_tool, tree
+from tests.conftest import MACHO_LINKER_NAMES, REPO, Cli, copy_example, llvm_exports, missing_tool, tree
 
 SIX = ["linux-x86_64", "linux-aarch64", "macos-x86_64", "macos-aarch64", "windows-x86_64", "windows-aarch64"]
 CONTRACT = ["greet_add", "greet_api_level", "greet_banner", "greet_scale", "greet_version"]
@@ -45,6 +45,14 @@ def test_run_builds_and_verifies_all_six_targets(built: Path) -> None:
         ("pe", "aarch64")]
     assert tree(built / "dist") == sorted([f"{t}/{a}" for t, a in ARTIFACTS.items()]
                                           + ["windows-x86_64/greet.lib", "windows-aarch64/greet.lib"])
+
+
+@pytest.mark.parametrize("target", SIX)
+def test_llvm_sees_exactly_the_contract_on_every_target(built: Path, target: str) -> None:
+    """The oracle for plugsmith's own builds (the Mach-O private-extern path above all): LLVM's
+    tools, not lief, read each artifact."""
+    linker = MACHO_LINKER_NAMES if target.startswith("macos") else frozenset()
+    assert llvm_exports(built / "dist" / target / ARTIFACTS[target]) == frozenset(CONTRACT) | linker
 
 
 def test_artifacts_carry_platform_names(built: Path) -> None:
@@ -106,6 +114,9 @@ def test_leaked_symbol_is_named_on_every_target(tmp_path: Path, cli: Cli) -> Non
     # everywhere, so the build passes and verification is clean...
     res = cli("run", "--json", cwd=root)
     assert res.code == 0, res.err
+    for target, lib in ARTIFACTS.items():  # LLVM agrees: hidden on every format (Mach-O: private extern)
+        linker = MACHO_LINKER_NAMES if target.startswith("macos") else frozenset()
+        assert llvm_exports(root / "dist" / target / lib) == frozenset(CONTRACT) | linker, target
     # ...and when the maps are bypassed (an export-everything link), verify names it per target.
     for target in ("linux-x86_64", "windows-x86_64"):
         lib = ARTIFACTS[target]
@@ -144,6 +155,8 @@ def test_macos_leak_is_caught_when_pext_is_bypassed(tmp_path: Path, cli: Cli) ->
     (t,) = json.loads(res.out)["targets"]
     assert t["leaked"] == ["greet_debug_dump", "util_calls", "util_clamp", "util_factor"]
     assert t["missing"] == []
+    assert llvm_exports(out) == frozenset(
+        [*CONTRACT, "greet_debug_dump", "util_calls", "util_clamp", "util_factor", *MACHO_LINKER_NAMES])
 
 
 def test_missing_contract_symbol_fails_each_format_clearly(tmp_path: Path, cli: Cli) -> None:

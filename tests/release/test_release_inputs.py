@@ -165,8 +165,7 @@ def test_target_map_renames_and_checks_the_expected_arch(capsys, runners: Path, 
     code, data, _ = verify_json(capsys, str(linux), "-C", str(tmp_path), "--target-map=*=centos7")
     assert code == 1
     problems = [p for t in data["targets"] for p in t["problems"]]
-    assert any(p.startswith("wrong architecture: centos7:") and p.endswith("expects x86_64, artifact is aarch64")
-               for p in problems), problems
+    assert problems == ["wrong architecture: centos7: expects x86_64, artifact is aarch64"]
 
 
 def test_bad_target_map_is_a_usage_error(capsys, runners: Path) -> None:
@@ -286,8 +285,7 @@ def test_lying_zip_header_is_caught_while_decompressing(tmp_path: Path) -> None:
     assert data.count(real) == 2  # local and central headers
     archive.write_bytes(bytes(data).replace(real, (100).to_bytes(4, "little")))
     message = _extract_error(archive, tmp_path, Limits(member_bytes=1 << 20))
-    assert message.startswith(f"{archive}!libgreet.so: ")
-    assert "member size limit" in message or "corrupt zip" in message
+    assert message == f"{archive}!libgreet.so: XXX"
 
 
 def test_duplicate_member_is_refused(tmp_path: Path) -> None:

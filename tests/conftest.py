@@ -32,9 +32,23 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("NO_COLOR", "1")
 
 
+#: Session fixtures that build several targets with zig (minutes cold) or prepare wine/qemu runs:
+#: every test using one is marked slow, so ``-m "not slow"`` (the fast lane) never waits for them.
+MULTI_TARGET_FIXTURES = frozenset({
+    "greet_dist", "extras", "fat_greet", "mixed", "runners",  # tests/release: the example's six targets
+    "demo_release", "releases",  # tests/contract: the demo plugin on four targets, per release
+    "plugin_artifacts",  # tests/integration: nine zig builds
+    "built", "load_work",  # the example built for several targets (integration, runtime, build/test_targets)
+})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A whole-suite run must collect every test file: pytest silently skips folders by name
-    (its default norecursedirs drops any "build" folder, which once hid tests/build)."""
+    """Tests on a multi-target fixture are slow; and a whole-suite run must collect every test
+    file: pytest silently skips folders by name (its default norecursedirs drops any "build"
+    folder, which once hid tests/build)."""
+    for item in items:
+        if MULTI_TARGET_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     if config.args != ["tests"] and config.args != [str(REPO / "tests")]:
         return  # a chosen subset
     collected = {Path(str(item.fspath)).resolve() for item in items}

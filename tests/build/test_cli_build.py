@@ -8,8 +8,12 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from build_helpers import Project, cli, zig_env
 from tests.conftest import MACHO_LINKER_NAMES, llvm_exports
+
+pytestmark = pytest.mark.slow  # every test builds the three-format project
 
 WINDOWS_ONLY_ERROR = ('#include "common.h"\n#ifdef _WIN32\n#error this plugin does not build on windows yet\n'
                       '#endif\nint demo_b(int x) { return helper(x) * SCALE; }\n')

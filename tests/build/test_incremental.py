@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from build_helpers import THREE, Project, build_api
 
 from plugsmith.build import zig
 from plugsmith.inspect import inspect_file
+
+pytestmark = pytest.mark.slow  # three targets, several builds each
 
 SOURCES = ("a.c", "b.c", "helper.c")
 

@@ -78,6 +78,7 @@ def test_names() -> None:
     assert header_name("My-Plug") == "my_plug_export.h"
 
 
+@pytest.mark.slow  # every target, as C and C++
 @pytest.mark.parametrize("target", list(TRIPLES))
 @pytest.mark.parametrize("cplusplus", [False, True], ids=["c", "c++"])
 def test_header_compiles_as_c_and_cxx(tmp_path: Path, target: str, cplusplus: bool) -> None:
@@ -91,6 +92,7 @@ def test_wrong_count_is_caught_by_the_x_macro(tmp_path: Path) -> None:
     assert "demo_expected_count" in res.stderr
 
 
+@pytest.mark.slow  # three targets
 @pytest.mark.parametrize(("target", "line", "undeclared"), [
     ("linux-x86_64", "DEMO_EXPORT_demo_win_hook int demo_win_hook(void) { return 7; }", "DEMO_EXPORT_demo_win_hook"),
     ("windows-x86_64", "DEMO_EXPORT_demo_posix int demo_posix(void) { return 7; }", "DEMO_EXPORT_demo_posix"),

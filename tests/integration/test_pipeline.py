@@ -107,6 +107,7 @@ def _leaky(root: Path) -> None:
     src.write_text(src.read_text() + "\nint greet_debug_dump(void) { return util_calls; }\n")
 
 
+@pytest.mark.slow  # several targets
 def test_leaked_symbol_is_named_on_every_target(tmp_path: Path, cli: Cli) -> None:
     root = copy_example(tmp_path / "leak")
     _leaky(root)
@@ -159,6 +160,7 @@ def test_macos_leak_is_caught_when_pext_is_bypassed(tmp_path: Path, cli: Cli) ->
         [*CONTRACT, "greet_debug_dump", "util_calls", "util_clamp", "util_factor", *MACHO_LINKER_NAMES])
 
 
+@pytest.mark.slow  # several targets
 def test_missing_contract_symbol_fails_each_format_clearly(tmp_path: Path, cli: Cli) -> None:
     root = copy_example(tmp_path / "missing")
     symbols = root / "symbols/greet.symbols"
@@ -207,6 +209,7 @@ def test_missing_artifact_is_a_failure(tmp_path: Path, cli: Cli) -> None:
         in res.out
 
 
+@pytest.mark.slow  # several targets
 def test_compile_error_shows_compiler_message_and_leaves_nothing(tmp_path: Path, cli: Cli) -> None:
     root = copy_example(tmp_path / "broken")
     (root / "plugins/greet/util.c").write_text("int util_clamp(int v) { return v +; }\n")

@@ -80,14 +80,17 @@ def test_dll_has_fixed_ordinals_and_a_noname_export(demo_release: Project) -> No
     found = exports(demo_release, "windows-x86_64")
     ordinals = {n: e.ordinal for n, e in found.items()}  # type: ignore[attr-defined]
     # NONAME demo_win_hook is "#9" (by ordinal only); 3 (demo_old, removed) stays reserved
-    assert ordinals == {"demo_add": 1, "demo_banner": 2, "demo_scale": 4, "#9": 9, "?": 0}
+    # the unpinned ones take the next free ordinals after the highest pinned one
+    assert ordinals == {"demo_add": 1, "demo_banner": 2, "demo_scale": 4, "#9": 9, "demo_fast": 10,
+                        "demo_level": 11, "demo_mul": 12}
 
 
 def test_dll_ordinals_seen_by_llvm_readobj(demo_release: Project) -> None:
     out = run_tool([llvm_tool("llvm-readobj"), "--coff-exports", str(demo_release.artifact("windows-x86_64"))])
     entries = re.findall(r"Ordinal: (\d+)\s+Name: (\S*)\s+RVA: (0x[0-9A-F]+)", out)
     live = {int(o): name for o, name, rva in entries if rva != "0x0"}
-    assert live == {1: "demo_add", 2: "demo_banner", 4: "demo_scale", 9: "", 0: "?"}
+    assert live == {1: "demo_add", 2: "demo_banner", 4: "demo_scale", 9: "", 10: "demo_fast", 11: "demo_level",
+                    12: "demo_mul"}
 
 
 @pytest.mark.parametrize("target", ["linux-x86_64", "macos-x86_64", "windows-x86_64"])

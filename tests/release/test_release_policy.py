@@ -228,5 +228,5 @@ def test_defaults_table_is_consistent() -> None:
     default = policy.Policy()
     assert default.glibc_max == policy.DEFAULTS["glibc_max"]
     assert set(dict(default.imports)) == {"linux", "macos", "windows"}
-    assert default.targets == ()
+    assert default.targets is None
     assert policy.parse({"targets": ["x"]}).targets == ("x",)  # the parser fills it, not dataclasses.replace

@@ -121,6 +121,7 @@ def test_deprecated_warns_consumers_not_the_plugin(tmp_path: Path) -> None:
     assert plugin.returncode == 0, plugin.stderr
 
 
+@pytest.mark.slow  # a Windows link: mingw's CRT, minutes when the zig cache is cold
 def test_dllexport_from_the_header_links_and_exports_the_contract(tmp_path: Path) -> None:
     """Windows: with the header's dllexport and the generated .def, the DLL exports the filtered contract."""
     from plugsmith.maps import render as render_map
@@ -166,6 +167,7 @@ def test_write_helper_is_atomic_and_stable(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["demo_export.h", "include"]
 
 
+@pytest.mark.slow  # builds every target
 def test_build_pipeline_with_the_header_hook(tmp_path: Path) -> None:
     """The convention the build stage hooks in, simulated with include_dirs/defines: sources that mark
     their exports with the header's macros build for every format and verify against the contract."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +32,23 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("NO_COLOR", "1")
 
 
+#: Session fixtures that build several targets with zig (minutes cold) or prepare wine/qemu runs:
+#: every test using one is marked slow, so ``-m "not slow"`` (the fast lane) never waits for them.
+MULTI_TARGET_FIXTURES = frozenset({
+    "greet_dist", "extras", "fat_greet", "mixed", "runners",  # tests/release: the example's six targets
+    "demo_release", "releases",  # tests/contract: the demo plugin on four targets, per release
+    "plugin_artifacts",  # tests/integration: nine zig builds
+    "built", "load_work",  # the example built for several targets (integration, runtime, build/test_targets)
+})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A whole-suite run must collect every test file: pytest silently skips folders by name
-    (its default norecursedirs drops any "build" folder, which once hid the build-engine tests in tests/build)."""
+    """Tests on a multi-target fixture are slow; and a whole-suite run must collect every test
+    file: pytest silently skips folders by name (its default norecursedirs drops any "build"
+    folder, which once hid the build-engine tests)."""
+    for item in items:
+        if MULTI_TARGET_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     if config.args != ["tests"] and config.args != [str(REPO / "tests")]:
         return  # a chosen subset
     collected = {Path(str(item.fspath)).resolve() for item in items}
@@ -60,6 +76,49 @@ def require_tool(*names: str, package: str) -> str:
             return found
     missing_tool(f"{' or '.join(names)} not found on PATH (apt-get install {package})")
     raise AssertionError("unreachable")
+
+
+def llvm_tool(name: str) -> str:
+    """An LLVM tool (``llvm-nm``, ``llvm-objdump``, ...), plain or with a Debian version suffix."""
+    return require_tool(name, *(f"{name}-{v}" for v in range(21, 12, -1)), package="llvm")
+
+
+def run_tool(argv: list[str]) -> str:
+    """stdout of an external tool; a non-zero exit fails the test with its stderr."""
+    res = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+    if res.returncode != 0:
+        pytest.fail(f"{' '.join(argv)} exited {res.returncode}: {res.stderr.strip()}")
+    return res.stdout
+
+
+#: What zig's Mach-O linker adds to every dylib, as LLVM's export trie shows it (hard-coded here,
+#: not read from plugsmith's own table, so the oracle does not share plugsmith's view).
+MACHO_LINKER_NAMES = frozenset({"_mh_dylib_header", "__dso_handle"})
+
+_NM_DEFINED = re.compile(r"^[0-9a-fA-F]*\s+[A-Za-z]\s+(\S+)$")
+_TRIE_ENTRY = re.compile(r"^0x[0-9A-Fa-f]+\s+(\S+)")
+_COFF_EXPORT = re.compile(r"Ordinal: (\d+)\s+Name: (\S*)\s+RVA: (0x[0-9A-Fa-f]+)")
+_MACHO_MAGICS = (b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+
+
+def llvm_exports(path: Path) -> frozenset[str]:
+    """The names ``path`` exports according to LLVM, the oracle that plugsmith's own reader (lief)
+    is judged against: ELF ``llvm-nm -D --defined-only`` without the ``@VERSION`` suffix; Mach-O the
+    export trie of ``llvm-objdump --macho --exports-trie`` with one leading underscore stripped
+    (a fat file gives the union of its slices); PE ``llvm-readobj --coff-exports``, a NONAME export
+    as ``#<ordinal>`` (plugsmith's spelling) and ordinal gaps (RVA 0, no name) left out."""
+    magic = path.read_bytes()[:4]
+    if magic == b"\x7fELF":
+        out = run_tool([llvm_tool("llvm-nm"), "-D", "--defined-only", str(path)])
+        return frozenset(m[1].split("@", 1)[0] for m in map(_NM_DEFINED.match, out.splitlines()) if m)
+    if magic in _MACHO_MAGICS:
+        out = run_tool([llvm_tool("llvm-objdump"), "--macho", "--exports-trie", "--arch=all", str(path)])
+        return frozenset(m[1].removeprefix("_") for m in map(_TRIE_ENTRY.match, out.splitlines()) if m)
+    if magic[:2] == b"MZ":
+        out = run_tool([llvm_tool("llvm-readobj"), "--coff-exports", str(path)])
+        return frozenset(name or f"#{ordinal}" for ordinal, name, rva in _COFF_EXPORT.findall(out)
+                         if name or rva != "0x0")
+    raise AssertionError(f"{path}: not an ELF, Mach-O or PE file (magic {magic!r})")
 
 
 def copy_example(dest: Path) -> Path:

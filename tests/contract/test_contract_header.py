@@ -78,6 +78,7 @@ def test_names() -> None:
     assert header_name("My-Plug") == "my_plug_export.h"
 
 
+@pytest.mark.slow  # every target, as C and C++
 @pytest.mark.parametrize("target", list(TRIPLES))
 @pytest.mark.parametrize("cplusplus", [False, True], ids=["c", "c++"])
 def test_header_compiles_as_c_and_cxx(tmp_path: Path, target: str, cplusplus: bool) -> None:
@@ -87,9 +88,11 @@ def test_header_compiles_as_c_and_cxx(tmp_path: Path, target: str, cplusplus: bo
 
 def test_wrong_count_is_caught_by_the_x_macro(tmp_path: Path) -> None:
     res = compile_source(tmp_path, "linux-aarch64", SOURCE, extra=("-DEXPECTED=7",))  # no demo_fast on aarch64
-    assert res.returncode != 0 and "demo_expected_count" in res.stderr
+    assert res.returncode == 1
+    assert "demo_expected_count" in res.stderr
 
 
+@pytest.mark.slow  # three targets
 @pytest.mark.parametrize(("target", "line", "undeclared"), [
     ("linux-x86_64", "DEMO_EXPORT_demo_win_hook int demo_win_hook(void) { return 7; }", "DEMO_EXPORT_demo_win_hook"),
     ("windows-x86_64", "DEMO_EXPORT_demo_posix int demo_posix(void) { return 7; }", "DEMO_EXPORT_demo_posix"),
@@ -100,8 +103,8 @@ def test_wrong_count_is_caught_by_the_x_macro(tmp_path: Path) -> None:
 def test_source_that_disagrees_with_the_contract_does_not_compile(tmp_path: Path, target: str, line: str,
                                                                   undeclared: str) -> None:
     res = compile_source(tmp_path, target, '#include "demo_export.h"\n' + line + "\n")
-    assert res.returncode != 0
-    assert undeclared in res.stderr
+    assert res.returncode == 1
+    assert f"error: unknown type name '{undeclared}'" in res.stderr
 
 
 def test_deprecated_warns_consumers_not_the_plugin(tmp_path: Path) -> None:
@@ -112,11 +115,13 @@ def test_deprecated_warns_consumers_not_the_plugin(tmp_path: Path) -> None:
     base = [sys.executable, "-m", "ziglang", "cc", "-target", "x86_64-linux-gnu", "-Werror", f"-I{tmp_path}", "-c",
             str(tmp_path / "use.c"), "-o", str(tmp_path / "use.o")]
     consumer = subprocess.run(base, capture_output=True, text=True, env=zig_env(), check=False)
-    assert consumer.returncode != 0 and "'old' is deprecated: deprecated since V2" in consumer.stderr
+    assert consumer.returncode == 1
+    assert "error: 'old' is deprecated: deprecated since V2 [-Werror,-Wdeprecated-declarations]" in consumer.stderr
     plugin = subprocess.run([*base, "-DP_BUILDING"], capture_output=True, text=True, env=zig_env(), check=False)
     assert plugin.returncode == 0, plugin.stderr
 
 
+@pytest.mark.slow  # a Windows link: mingw's CRT, minutes when the zig cache is cold
 def test_dllexport_from_the_header_links_and_exports_the_contract(tmp_path: Path) -> None:
     """Windows: with the header's dllexport and the generated .def, the DLL exports the filtered contract."""
     from plugsmith.maps import render as render_map
@@ -162,6 +167,7 @@ def test_write_helper_is_atomic_and_stable(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["demo_export.h", "include"]
 
 
+@pytest.mark.slow  # builds every target
 def test_build_pipeline_with_the_header_hook(tmp_path: Path) -> None:
     """The convention the build stage hooks in, simulated with include_dirs/defines: sources that mark
     their exports with the header's macros build for every format and verify against the contract."""

@@ -8,7 +8,11 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from build_helpers import Project, cli, zig_env
+from tests.conftest import MACHO_LINKER_NAMES, llvm_exports
+
+pytestmark = pytest.mark.slow  # every test builds the three-format project
 
 WINDOWS_ONLY_ERROR = ('#include "common.h"\n#ifdef _WIN32\n#error this plugin does not build on windows yet\n'
                       '#endif\nint demo_b(int x) { return helper(x) * SCALE; }\n')
@@ -19,6 +23,9 @@ def test_plain_progress_and_the_no_op_summary(project: Project) -> None:
     assert first.returncode == 0, first.stderr
     assert first.stdout.split() == ["dist/linux-x86_64/libdemo.so", "dist/macos-aarch64/libdemo.dylib",
                                     "dist/windows-x86_64/demo.dll"]
+    for artifact in first.stdout.split():  # LLVM's reading, not plugsmith's: the contract and nothing else
+        linker = MACHO_LINKER_NAMES if artifact.endswith(".dylib") else frozenset()
+        assert llvm_exports(project.root / artifact) == {"demo_a", "demo_b"} | linker, artifact
     assert "building demo@linux-x86_64 (x86_64-linux-gnu)" in first.stderr
     assert "[3/3]" in first.stderr
     second = cli(project.root, "build", "--no-progress")
@@ -55,16 +62,21 @@ def test_a_failed_target_prints_only_its_own_compiler_error(project: Project) ->
 
 
 def test_without_keep_going_the_build_stops_and_says_what_was_not_built(project: Project) -> None:
-    project.write("src/b.c", WINDOWS_ONLY_ERROR)
-    run = cli(project.root, "build", "--no-progress", "-j1", "-t", "windows-x86_64", "-t", "linux-x86_64")
+    """The first job (linux, in matrix order) fails; with -j1 the other two never start."""
+    project.write("src/b.c", WINDOWS_ONLY_ERROR.replace("_WIN32", "__linux__").replace("on windows", "on linux"))
+    run = cli(project.root, "build", "--no-progress", "-j1")
     assert run.returncode == 3
-    assert "demo@windows-x86_64: compiling b.c failed" in run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.startswith("plugsmith: ")]
+    assert lines == ["plugsmith: error: demo@linux-x86_64: compiling b.c failed (zig exit 1)",
+                     "plugsmith: 2 job(s) not built after the failure: demo@macos-aarch64, demo@windows-x86_64 "
+                     "(--keep-going builds them)"]
+    assert not project.dist.exists()
 
 
 def test_bad_jobs_value_is_a_usage_error(project: Project) -> None:
     run = cli(project.root, "build", "-j", "0")
     assert run.returncode == 2
-    assert "expected at least 1 job, got 0" in run.stderr
+    assert run.stderr.splitlines()[-1] == "plugsmith: error: argument -j/--jobs: expected at least 1 job, got 0"
 
 
 def test_live_progress_on_a_terminal(project: Project) -> None:

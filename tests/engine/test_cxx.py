@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from build_helpers import REPO, ZIG_CACHE
+from tests.conftest import MACHO_LINKER_NAMES, llvm_exports
 
 from plugsmith import matrix, plan
 from plugsmith.engine import build, engine
 from plugsmith.inspection import inspect_file
-from plugsmith.platforms import linker_allowance
 
 pytestmark = pytest.mark.slow  # cold, libc++ takes ~50 s per target to build once
 
@@ -38,8 +38,9 @@ def test_the_cpp_example_exports_exactly_its_contract(tmp_path: Path) -> None:
     resolved = build_example(copy_example(tmp_path / "shapes"))
     for job in resolved.jobs:
         (ins,) = inspect_file(job.artifact)
-        assert ins.export_names - linker_allowance(job.format) == CONTRACT, job.id
-        assert not any(name.startswith(("_Z", "__Z")) for name in ins.export_names), job.id
+        linker = MACHO_LINKER_NAMES if job.format == "macho" else frozenset()
+        assert ins.export_names == CONTRACT | linker, job.id
+        assert llvm_exports(job.artifact) == CONTRACT | linker, job.id  # no _Z* operator from libc++
 
 
 def test_without_plugsmith_new_delete_macos_leaks_libcxx_operators(tmp_path: Path,
@@ -49,8 +50,9 @@ def test_without_plugsmith_new_delete_macos_leaks_libcxx_operators(tmp_path: Pat
     monkeypatch.setattr(engine, "CXX_OWN_NEW_DELETE", frozenset())
     resolved = build_example(copy_example(tmp_path / "shapes"), ("macos-aarch64",))
     (ins,) = inspect_file(resolved.jobs[0].artifact)
-    leaked = ins.export_names - CONTRACT - linker_allowance("macho")
+    leaked = ins.export_names - CONTRACT - MACHO_LINKER_NAMES
     assert {"_Znwm", "_ZdlPv"} <= leaked
+    assert llvm_exports(resolved.jobs[0].artifact) - CONTRACT - MACHO_LINKER_NAMES == leaked  # LLVM sees them too
 
 
 def test_the_cpp_example_is_its_own_project_not_in_the_root_matrix() -> None:

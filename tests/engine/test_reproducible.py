@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from build_helpers import Project, build_api
+
+pytestmark = pytest.mark.slow  # six targets built twice
 
 SIX = ("linux-x86_64", "linux-aarch64", "macos-x86_64", "macos-aarch64", "windows-x86_64", "windows-aarch64")
 

@@ -90,7 +90,7 @@ def test_depfile_with_continuations_escaped_spaces_and_relative_names(tmp_path: 
 
 def test_depfile_with_a_windows_drive_in_the_target() -> None:
     text = "C:\\b\\a.o: C:\\src\\a.c\n"
-    assert fingerprint.parse_depfile(text, Path("/x")) != []
+    assert fingerprint.parse_depfile(text, Path("/x")) == [Path("/x/C:\\src\\a.c")]
     assert fingerprint.parse_depfile("garbage without a rule", Path("/x")) == []
 
 

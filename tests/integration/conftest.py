@@ -8,7 +8,6 @@ about a minute, almost all of it mingw's CRT for the two Windows targets; a warm
 from __future__ import annotations
 
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.conftest import llvm_tool, run_tool
 
 ZIG_CACHE = os.environ.get("PLUGSMITH_TEST_ZIG_CACHE", str(Path.home() / ".cache" / "plugsmith" / "zig"))
 ZIG_TIMEOUT = 900
@@ -235,31 +235,10 @@ class LlvmTools:
     readobj: str
 
     def run(self, tool: str, *args: str | Path) -> str:
-        result = subprocess.run(
-            [getattr(self, tool), *map(str, args)], capture_output=True, text=True, check=False, timeout=120
-        )
-        if result.returncode != 0:
-            pytest.fail(f"{tool} {' '.join(map(str, args))} exited {result.returncode}: {result.stderr.strip()}")
-        return result.stdout
-
-
-def find_llvm_tool(name: str) -> str | None:
-    candidates = [name, *(f"{name}-{v}" for v in range(21, 12, -1))]
-    for candidate in candidates:
-        found = shutil.which(candidate)
-        if found:
-            return found
-    return None
+        return run_tool([getattr(self, tool), *map(str, args)])
 
 
 @pytest.fixture(scope="session")
 def llvm() -> LlvmTools:
-    """llvm-nm/llvm-objdump/llvm-readobj; missing tools fail under CI=true and skip locally."""
-    tools = {name: find_llvm_tool(f"llvm-{name}") for name in ("nm", "objdump", "readobj")}
-    missing = sorted(f"llvm-{name}" for name, path in tools.items() if path is None)
-    if missing:
-        message = f"LLVM tools not found on PATH: {', '.join(missing)} (install Debian's 'llvm' package)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return LlvmTools(**{name: str(path) for name, path in tools.items()})
+    """llvm-nm/llvm-objdump/llvm-readobj through the one tool gate (tests/conftest.py)."""
+    return LlvmTools(nm=llvm_tool("llvm-nm"), objdump=llvm_tool("llvm-objdump"), readobj=llvm_tool("llvm-readobj"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tests.conftest import REPO, Cli, tree
 
 SHARED = ["build_matrix.yaml", "ci/github-actions.yml", "plugins/greet/greet.c", "plugins/greet/include/greet.h",
@@ -21,6 +22,7 @@ def test_init_greet_reproduces_the_repository_example(tmp_path: Path, cli: Cli) 
             f"{rel} differs from the template: run scripts/sync-templates")
 
 
+@pytest.mark.slow  # builds three targets
 def test_new_project_builds_and_verifies(tmp_path: Path, cli: Cli) -> None:
     folder = tmp_path / "My Filter"
     assert cli("init", str(folder)).code == 0

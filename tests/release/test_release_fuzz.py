@@ -1,4 +1,4 @@
-"""Mutation fuzzing in CI time: a few thousand mutants of real ELF, Mach-O (thin and fat) and PE
+"""Mutation fuzzing: a fixed count of mutants of real ELF, Mach-O (thin and fat) and PE
 artifacts and of zip / tar.gz archives holding them go through inspect -> verify -> policy ->
 every report (archives through safe extraction first). Each must end as a verdict or a one-line
 InputError: no traceback, no hang. Longer runs: ``python fuzz/fuzz_verify.py dist --cases 100000``."""
@@ -9,10 +9,12 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
 from release_helpers import ARTIFACTS_DIR, REPO, greet_path
 
-CASES = 3000
-BUDGET_SECONDS = 45.0  # stop early on a slow machine rather than time out CI
+pytestmark = pytest.mark.slow  # thousands of inspect -> verify -> report runs
+
+CASES = 2000  # a count, not a time budget: the same 2000 seeded mutants on every machine
 
 
 def _fuzz_module():
@@ -30,7 +32,7 @@ def test_mutated_artifacts_and_archives_never_crash_or_hang(greet_dist: Path, fa
     seeds = [greet_path(greet_dist, t) for t in ("linux-x86_64", "macos-aarch64", "windows-x86_64",
                                                  "linux-aarch64", "windows-aarch64")] + [fat_greet]
     archives = fuzz.make_archives(seeds, tmp_path / "archives")
-    stats = fuzz.fuzz(seeds, archives, CASES, seed=20261126, case_timeout=10.0, budget=BUDGET_SECONDS)
+    stats = fuzz.fuzz(seeds, archives, CASES, seed=20261126, case_timeout=10.0)
     print(stats.line())
     if stats.failures:
         out = ARTIFACTS_DIR / "fuzz-failures"
@@ -39,8 +41,8 @@ def test_mutated_artifacts_and_archives_never_crash_or_hang(greet_dist: Path, fa
             (out / f"{i:04d}-{name}").write_bytes(data)
             (out / f"{i:04d}-{name}.txt").write_text(what)
     assert not stats.failures, stats.failures[0][1]
-    assert stats.cases >= 1000, stats.line()
+    assert stats.cases == CASES, stats.line()
     # the mutants exercise both outcomes for every seed kind, or the fuzzer is not reaching the parsers
     for name in {s.name for s in seeds} | {a.name for a in archives}:
         assert stats.by_seed[(name, "rejected")] > 0, name
-    assert stats.outcomes["parsed"] > 0
+    assert stats.outcomes["parsed"] + stats.outcomes["rejected"] == CASES

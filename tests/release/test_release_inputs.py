@@ -122,8 +122,7 @@ def test_expected_targets_default_to_the_matrix(capsys, runners: Path, tmp_path:
 
 
 def test_wheel_and_tar_zst_and_tar_gz_are_read(capsys, greet_dist: Path, tmp_path: Path) -> None:
-    pytest.importorskip("zstandard")
-    import zstandard
+    import zstandard  # a test extra (pyproject): never a skip
 
     wheel = tmp_path / "greet-1.0-py3-none-manylinux_2_17_x86_64.whl"
     with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -166,8 +165,7 @@ def test_target_map_renames_and_checks_the_expected_arch(capsys, runners: Path, 
     code, data, _ = verify_json(capsys, str(linux), "-C", str(tmp_path), "--target-map=*=centos7")
     assert code == 1
     problems = [p for t in data["targets"] for p in t["problems"]]
-    assert any(p.startswith("wrong architecture: centos7:") and p.endswith("expects x86_64, artifact is aarch64")
-               for p in problems), problems
+    assert problems == ["wrong architecture: centos7: expects x86_64, artifact is aarch64"]
 
 
 def test_bad_target_map_is_a_usage_error(capsys, runners: Path) -> None:
@@ -287,8 +285,8 @@ def test_lying_zip_header_is_caught_while_decompressing(tmp_path: Path) -> None:
     assert data.count(real) == 2  # local and central headers
     archive.write_bytes(bytes(data).replace(real, (100).to_bytes(4, "little")))
     message = _extract_error(archive, tmp_path, Limits(member_bytes=1 << 20))
-    assert message.startswith(f"{archive}!libgreet.so: ")
-    assert "member size limit" in message or "corrupt zip" in message
+    # zipfile stops at the 100 bytes the header claims and finds the CRC wrong: caught, one line
+    assert message == f"{archive}!libgreet.so: corrupt zip archive: BadZipFile: Bad CRC-32 for file 'libgreet.so'"
 
 
 def test_duplicate_member_is_refused(tmp_path: Path) -> None:

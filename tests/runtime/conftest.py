@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import copy_example
+from tests.conftest import copy_example, missing_tool
 
 from plugsmith.cli import main
 from plugsmith.runtime import LoadTarget, NotRunnable, choose
@@ -31,13 +31,10 @@ def target(name: str) -> LoadTarget:
 
 
 def require_runner(name: str) -> None:
-    """qemu / wine absent: a clear failure in CI (the packages belong in .ci/run), a skip locally."""
+    """qemu / wine absent: the one tool gate (fails whenever CI is set, skips elsewhere)."""
     decision = choose(target(name), env={k: v for k, v in os.environ.items() if not k.startswith("PLUGSMITH_")})
     if isinstance(decision, NotRunnable):
-        message = f"{name} cannot run on this machine: {decision.reason}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_tool(f"{name} cannot run on this machine: {decision.reason}")
 
 
 @pytest.fixture(scope="session")

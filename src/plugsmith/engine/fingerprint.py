@@ -83,10 +83,6 @@ class Record:
         return (key == self.key and all(s.unchanged() for s in self.inputs)
                 and all(s.unchanged() for s in self.outputs))
 
-    def input_digest(self) -> str:
-        """One digest of the inputs' contents (what a dependent step consumes)."""
-        return digest(f"{s.path}={s.sha256}" for s in self.inputs)
-
 
 def load(path: Path) -> Record | None:
     """The record at ``path``, or None when there is none or it cannot be read (then: rebuild)."""

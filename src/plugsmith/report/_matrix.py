@@ -6,9 +6,6 @@ from dataclasses import dataclass
 
 from plugsmith.verify import TargetResult, Verdict
 
-#: Cell states, worst first. ``absent`` is "not exported and not expected" (parity only).
-STATES = ("leaked", "missing", "mismatch", "asymmetric", "ok", "allowed", "absent")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Row:

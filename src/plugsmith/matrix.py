@@ -7,6 +7,7 @@ Nothing is built or written here; a Matrix that loads is safe to plan.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,11 @@ LANGUAGES = ("c", "c++")
 INHERIT_RULES = ("append", "prepend", "replace")
 
 TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "targets", "include", "exclude",
-            "defaults", "overrides", "policy")
+            "defaults", "overrides", "policy", "allow_outside", "step_timeout")
+#: Seconds one zig step (a compile or a link) may run before it is stopped and the job fails:
+#: generous (a cold first build of a target's libc takes minutes), but never forever.
+DEFAULT_STEP_TIMEOUT = 1800.0
+STEP_TIMEOUT_ENV = "PLUGSMITH_STEP_TIMEOUT"
 PLUGIN_KEYS = ("name", "language", "sources", "include_dirs", "defines", "contract", "cflags", "ldflags")
 TARGET_KEYS = ("name", "os", "arch", "libc", "glibc", "min_os")
 FLAG_KEYS = ("cflags", "ldflags")
@@ -89,6 +94,9 @@ class Matrix:
     #: document, so that stage can name file:line:col in its errors.
     policy: Any = None
     source: _yaml.Located | None = field(default=None, compare=False, repr=False)
+    #: Folders outside the project that paths may point into (``allow_outside:``).
+    allow_outside: tuple[Path, ...] = ()
+    step_timeout: float = DEFAULT_STEP_TIMEOUT
 
 
 def default_targets() -> tuple[Target, ...]:
@@ -138,6 +146,7 @@ class _Validator:
         self.doc = doc
         self.root = root
         self.errors: list[PlugsmithError] = []
+        self._allowed: tuple[Path, ...] | None = None
 
     # -- helpers -------------------------------------------------------------------------------
     def fail(self, path: _yaml.PathKey, message: str, *, at_key: bool = False) -> None:
@@ -183,6 +192,8 @@ class _Validator:
     def file(self, value: str, path: _yaml.PathKey, *, directory: bool = False) -> Path | None:
         p = Path(value)
         full = p if p.is_absolute() else self.root / p
+        if not self.inside(full, value, path):
+            return None
         ok = full.is_dir() if directory else full.is_file()
         if not ok:
             self.fail(path, f"{'directory' if directory else 'file'} not found: {value}")
@@ -198,7 +209,7 @@ class _Validator:
         version = top.get("version")
         if version is None:
             self.fail((), "missing 'version: 1' (the format version of this file)")
-        elif version not in SUPPORTED_VERSIONS or isinstance(version, bool):
+        elif type(version) is not int or version not in SUPPORTED_VERSIONS:  # 1.0 and true are not 1
             self.fail(("version",), f"unsupported version {version!r}; this plugsmith reads {SUPPORTED_VERSIONS}")
         project = self.string(top.get("project", self.root.name), ("project",)) or "plugin"
         dist = self.root / (self.string(top.get("dist", "dist"), ("dist",)) or "dist")
@@ -207,6 +218,9 @@ class _Validator:
         zig_cache = self.root / zig_cache_value if isinstance(zig_cache_value, str) and zig_cache_value else None
         if zig_cache_value is not None and zig_cache is None:
             self.fail(("zig_cache",), f"expected a non-empty string, got {_type(zig_cache_value)}")
+        self.output_folder(dist, "dist")
+        self.output_folder(build_dir, "build_dir")
+        step_timeout = self.step_timeout(top.get("step_timeout"))
 
         plugins = self.plugins(top.get("plugins"))
         targets = self.targets(top)
@@ -218,7 +232,7 @@ class _Validator:
             root=self.root, config_path=config_path, project=project, dist=dist, build_dir=build_dir,
             zig_cache=zig_cache, plugins=plugins, targets=targets, cflags=cflags, ldflags=ldflags,
             defaults_where=self.where(("defaults",)), overrides=overrides, policy=top.get("policy"),
-            source=self.doc,
+            source=self.doc, allow_outside=self.allowed(), step_timeout=step_timeout,
         )
 
     def collected(self) -> ConfigError:
@@ -269,6 +283,8 @@ class _Validator:
                     self.errors.extend(exc.errors)
             if sources == ():
                 self.fail((*path, "sources"), "a plugin needs at least one source file")
+            elif sources is not None and not self.unique(sources, (*path, "sources")):
+                sources = None
             if None in (name, sources, includes, defines, cflags, ldflags, contract) or language not in LANGUAGES:
                 continue
             assert name is not None and contract is not None and contract_path is not None
@@ -288,6 +304,73 @@ class _Validator:
         if any(p is None for p in found):
             return None
         return tuple(p for p in found if p is not None)
+
+    # -- places and limits: what can only be a mistake (or an attack) -------------------------
+    def allowed(self) -> tuple[Path, ...]:
+        """The ``allow_outside:`` folders: the explicit opt-in for paths outside the project
+        (a shared SDK, a dist/ on another disk). Relative ones are relative to the project."""
+        if self._allowed is not None:
+            return self._allowed
+        self._allowed = ()
+        top = self.doc.value if isinstance(self.doc.value, dict) else {}
+        items = self.strings(top.get("allow_outside"), ("allow_outside",)) or ()
+        self._allowed = tuple(Path(os.path.normpath(self.root / item)) for item in items)
+        return self._allowed
+
+    def inside(self, full: Path, value: str, path: _yaml.PathKey) -> bool:
+        """True when ``full`` is inside the project or an ``allow_outside:`` folder, judged on the
+        written path (``..`` folded, symlinks not followed), before anything is read or written."""
+        norm = Path(os.path.normpath(full))
+        for base in (self.root, *self.allowed()):
+            if norm == base or base in norm.parents:
+                return True
+        self.fail(path, f"'{value}' is outside the project folder {self.root}; list the folder it is in "
+                  "under 'allow_outside:' if that is intended")
+        return False
+
+    def output_folder(self, folder: Path, key: str) -> None:
+        """``dist:`` and ``build_dir:`` must be (or become) folders inside the project."""
+        top = self.doc.value if isinstance(self.doc.value, dict) else {}
+        value = top.get(key)
+        if not isinstance(value, str) or not self.inside(folder, value, (key,)):
+            return
+        probe = folder
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if probe.exists() and not probe.is_dir():
+            self.fail((key,), f"'{value}' must be a folder, but {probe} is a file")
+        elif Path(os.path.normpath(folder)) == self.root:
+            self.fail((key,), f"'{value}' is the project folder itself: outputs need a folder of their own")
+
+    def unique(self, sources: tuple[Path, ...], path: _yaml.PathKey) -> bool:
+        """The same source twice would define every symbol twice: refuse it here (exit 2), not
+        in the linker (exit 3)."""
+        seen: dict[Path, int] = {}
+        for i, source in enumerate(sources):
+            key = Path(os.path.normpath(source))
+            if key in seen:
+                self.fail((*path, i), f"source listed twice (also at index {seen[key]}): {source}")
+                return False
+            seen[key] = i
+        return True
+
+    def step_timeout(self, value: Any) -> float:
+        """``step_timeout:`` seconds, else ``$PLUGSMITH_STEP_TIMEOUT``, else the default."""
+        if value is None:
+            env = os.environ.get(STEP_TIMEOUT_ENV, "")
+            try:
+                seconds = float(env) if env else DEFAULT_STEP_TIMEOUT
+            except ValueError:
+                seconds = 0.0
+            if not 0 < seconds < float("inf"):
+                self.errors.append(PlugsmithError(f"{STEP_TIMEOUT_ENV}={env!r}: expected a number of seconds "
+                                                  "above 0", location=Location(self.doc.file)))
+                return DEFAULT_STEP_TIMEOUT
+            return seconds
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            self.fail(("step_timeout",), f"expected a number of seconds above 0, got {_type(value)}")
+            return DEFAULT_STEP_TIMEOUT
+        return float(value)
 
     def targets(self, top: dict[str, Any]) -> tuple[Target, ...]:
         value = top.get("targets")

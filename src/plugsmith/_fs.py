@@ -43,7 +43,8 @@ def read_user_text(path: Path, name: str, what: str = "file", *, limit: int = US
 
 
 def write_text(path: Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+    """UTF-8; a file name that is not valid UTF-8 (a lone surrogate in ``text``) keeps its bytes."""
+    write_bytes(path, text.encode("utf-8", "surrogateescape"))
 
 
 def write_bytes(path: Path, data: bytes) -> None:

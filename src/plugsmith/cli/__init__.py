@@ -9,16 +9,33 @@ Exit codes: 0 all good, 1 verification failed, 2 bad usage/config/input, 3 build
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
+from plugsmith.cli import _signals
 
-from plugsmith import __version__
-from plugsmith.cli import build, checksums, diff, header, init, load, maps, run, symbols, targets, toolchains, verify
-from plugsmith.cli.common import EPILOG, Parser, common_parent
-from plugsmith.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ConfigError, PlugsmithError
+_signals.install(only_entry=True)  # before any other import: from here on a signal exits 130 with a line
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
+
+from plugsmith import __version__  # noqa: E402
+from plugsmith.cli import (  # noqa: E402
+    build,
+    checksums,
+    diff,
+    header,
+    init,
+    load,
+    maps,
+    run,
+    symbols,
+    targets,
+    toolchains,
+    verify,
+)
+from plugsmith.cli.common import EPILOG, Parser, common_parent  # noqa: E402
+from plugsmith.errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, PlugsmithError  # noqa: E402
 
 #: Sub-commands in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (init, run, targets, maps, build, verify, load, toolchains, symbols, checksums,
@@ -43,6 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code (see the module docstring). A signal at any moment ends it
+    with 130 and one line; a closed stdout (``| head -1``) does not change the verdict's code."""
+    previous = _signals.install()  # called in-process (tests): installed now, restored after
+    _signals.guard_stdout()
+    try:
+        with _signals.working():
+            code = _main(argv)
+    finally:
+        if not _signals.is_entry():
+            _signals.restore(previous)
+    _signals.finish_stdout()
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     raw = list(argv if argv is not None else sys.argv[1:])
     debug = "--debug" in raw
     try:
@@ -68,10 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(exc.details, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("plugsmith: interrupted", file=sys.stderr)
+        _signals.say_interrupted()
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
 
 
 __all__ = ["COMMANDS", "build_parser", "main"]

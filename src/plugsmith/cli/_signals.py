@@ -124,8 +124,15 @@ class _PipeSafe:
 
 
 def guard_stdout() -> None:
-    if not isinstance(sys.stdout, _PipeSafe) and sys.stdout is not None:
-        sys.stdout = _PipeSafe(sys.stdout)  # type: ignore[assignment]
+    """stdout survives a closed pipe, and writes a file name that is not UTF-8 as its own bytes
+    (like ``ls`` and ``sha256sum``) instead of raising UnicodeEncodeError after the verdict."""
+    if sys.stdout is None or isinstance(sys.stdout, _PipeSafe):
+        return
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors="surrogateescape")
+    sys.stdout = _PipeSafe(sys.stdout)  # type: ignore[assignment]
 
 
 def finish_stdout() -> None:

@@ -135,14 +135,15 @@ class _Converter:
         self.values += 1
         if self.values > MAX_VALUES:
             raise _refuse(self.out.file, node.start_mark, f"more than {MAX_VALUES} values once aliases are "
-                          "expanded (an alias bomb?)")
+                          "expanded (an alias bomb?)", dotted(path) or None)
         if id(node) in self.active:
-            raise _refuse(self.out.file, node.start_mark, "an alias refers to a value that contains it (a cycle)")
+            raise _refuse(self.out.file, node.start_mark, "an alias refers to a value that contains it (a cycle)",
+                          dotted(path) or None)
         self.out.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
-            return _scalar(node, self.out.file)
+            return _scalar(node, self.out.file, dotted(path) or None)
         if node.tag not in (f"{_CORE}map", f"{_CORE}seq"):
-            raise _tag_error(node, self.out.file)
+            raise _tag_error(node, self.out.file, dotted(path) or None)
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -158,9 +159,11 @@ class _Converter:
             if key_node.tag == f"{_CORE}merge":
                 raise _refuse(out.file, key_node.start_mark, "merge keys ('<<') are not supported: write the "
                               "keys out")
-            key = _scalar(key_node, out.file) if isinstance(key_node, yaml.ScalarNode) else key_node
+            key = _scalar(key_node, out.file, dotted(path) or None) if isinstance(key_node, yaml.ScalarNode) \
+                else key_node
             if not isinstance(key, str):
-                raise ConfigError(f"keys must be strings, got {_shown(key)}", location=_at(out.file, key_node))
+                raise ConfigError(f"keys must be strings, got {_shown(key)}",
+                                  location=_at(out.file, key_node, dotted(path) or None))
             if key in result:
                 raise ConfigError(f"duplicate key '{_clip(key)}'",
                                   location=_at(out.file, key_node, dotted((*path, key))))
@@ -169,37 +172,37 @@ class _Converter:
         return result
 
 
-def _scalar(node: yaml.ScalarNode, file: str) -> Any:
+def _scalar(node: yaml.ScalarNode, file: str, field: str | None = None) -> Any:
     """Convert one scalar by its (resolved or explicit) tag, inside the error path. Dates stay text:
     a build matrix has no dates, and ``2020-13-45`` must not be an error either."""
     kind = _SCALARS.get(node.tag)
     if kind is None:
-        raise _tag_error(node, file)
+        raise _tag_error(node, file, field)
     if kind in ("str", "timestamp"):
         return node.value
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, KeyError, TypeError, OverflowError, ArithmeticError, yaml.YAMLError):
-        raise ConfigError(f"'{_clip(node.value)}' is not {_WORDS[kind]}", location=_at(file, node)) from None
+        raise ConfigError(f"'{_clip(node.value)}' is not {_WORDS[kind]}", location=_at(file, node, field)) from None
     finally:
         loader.dispose()
 
 
-def _tag_error(node: yaml.Node, file: str) -> ConfigError:
+def _tag_error(node: yaml.Node, file: str, field: str | None = None) -> ConfigError:
     tag = node.tag.replace(_CORE, "!!")
     return ConfigError(f"YAML tag '{_clip(tag)}' is not supported (plain strings, numbers, booleans, lists and "
-                       "mappings only)", location=_at(file, node))
+                       "mappings only)", location=_at(file, node, field))
 
 
 def _at(file: str, node: yaml.Node, field: str | None = None) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1, field)
 
 
-def _refuse(file: str, mark: yaml.Mark | None, message: str) -> ConfigError:
+def _refuse(file: str, mark: yaml.Mark | None, message: str, field: str | None = None) -> ConfigError:
     if mark is None:
-        return ConfigError(message, location=Location(file))
-    return ConfigError(message, location=Location(file, mark.line + 1, mark.column + 1))
+        return ConfigError(message, location=Location(file, field=field))
+    return ConfigError(message, location=Location(file, mark.line + 1, mark.column + 1, field))
 
 
 def _clip(text: str, limit: int = 80) -> str:

@@ -66,7 +66,7 @@ class Budget:
     """What one run (every archive one ``verify`` reads) may unpack in all: pass the same Budget
     to each :func:`extract`. Bytes count as they are written; members as they are met."""
 
-    def __init__(self, total_bytes: int = Limits.total_bytes, members: int = 4 * Limits.members) -> None:
+    def __init__(self, total_bytes: int = 2 * 1024 * 1024 * 1024, members: int = 20_000) -> None:
         self.total_bytes = total_bytes
         self.members = members
         self.used_bytes = 0

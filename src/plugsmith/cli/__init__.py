@@ -71,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _signals.is_entry():
             _signals.restore(previous)
     _signals.finish_stdout()
+    if _signals.is_entry():
+        _signals.exit_now(code)
     return code
 
 

@@ -3,9 +3,12 @@
 - SIGINT and SIGTERM while a command works raise ``KeyboardInterrupt`` in the main thread, so
   every ``finally`` runs (the build stops its zig processes, scratch files go) and ``main``
   prints ``plugsmith: interrupted`` and returns 130.
-- Before that (while Python imports plugsmith) and after it (while the verdict is printed and
-  the interpreter shuts down, joining worker threads), a signal cannot unwind anything useful:
-  the handler writes the line itself and ends the process with 130 at once.
+- Before that (while Python imports plugsmith) and after it (while the verdict is flushed), a
+  signal cannot unwind anything useful: the handler writes the line itself and ends the process
+  with 130 at once. The ``plugsmith`` process then ends itself (:func:`exit_now`) rather than
+  run the interpreter's shutdown, where Python puts the default handlers back.
+- A signal that arrives before Python runs plugsmith's first line (interpreter start-up, a few
+  milliseconds) gets the system's default action: nothing in the program can answer it.
 - A second signal while the first one unwinds ends the process the same way.
 - A reader that closes stdout early (``plugsmith verify | head -1``) makes writes fail with
   EPIPE; stdout then goes to /dev/null and the command finishes with its own exit code.
@@ -133,6 +136,16 @@ def guard_stdout() -> None:
         with contextlib.suppress(ValueError, OSError):
             reconfigure(errors="surrogateescape")
     sys.stdout = _PipeSafe(sys.stdout)  # type: ignore[assignment]
+
+
+def exit_now(code: int) -> None:
+    """End the ``plugsmith`` process with ``code`` once its output is flushed. Returning to the
+    interpreter would run its shutdown, which joins worker threads with the default signal
+    handlers back in place: a signal then would kill the process silently (-2, -15)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    os._exit(code)
 
 
 def finish_stdout() -> None:

@@ -530,10 +530,8 @@ def _copy_into(src: Path, dest: Path, *, edit: Callable[[Path], object] | None =
         if edit is not None:
             edit(tmp)
         os.replace(tmp, dest)
-    except OSError as exc:
-        if exc.filename is None:  # a failed write() names no file: name the one being written
-            raise OSError(exc.errno, exc.strerror, str(dest)) from exc
-        raise
+    except OSError as exc:  # name the file being made, not its scratch name (a write() names none)
+        raise OSError(exc.errno, exc.strerror, str(dest)) from exc
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -180,13 +180,11 @@ def _scalar(node: yaml.ScalarNode, file: str, field: str | None = None) -> Any:
         raise _tag_error(node, file, field)
     if kind in ("str", "timestamp"):
         return node.value
-    loader = yaml.SafeLoader("")
+    constructor = yaml.constructor.SafeConstructor()  # a scalar needs no loader, only its converter
     try:
-        return loader.construct_object(node, deep=True)
+        return constructor.construct_object(node, deep=True)
     except (ValueError, KeyError, TypeError, OverflowError, ArithmeticError, yaml.YAMLError):
         raise ConfigError(f"'{_clip(node.value)}' is not {_WORDS[kind]}", location=_at(file, node, field)) from None
-    finally:
-        loader.dispose()
 
 
 def _tag_error(node: yaml.Node, file: str, field: str | None = None) -> ConfigError:

@@ -449,3 +449,19 @@ def test_header_bombs_in_a_real_verify_stay_within_1_gib(tmp_path: Path, bomb: s
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr == (f"plugsmith: error: {archive}: a {what} record of {size} bytes, over the "
                            "65536-byte header limit: refusing to read it\n")
+
+
+def test_a_folder_nested_1200_levels_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """Outside archives, verify walks folders itself; a walk too deep for Python's recursion ends
+    in one line and exit 2 (the last-resort handler in plugsmith.cli)."""
+    deep = tmp_path / "deep"
+    path = deep
+    for _ in range(1200):
+        path = path / "d"
+    os.makedirs(path)
+    (path / "x.so").write_bytes(ELF)
+    proc = subprocess.run([sys.executable, "-m", "plugsmith", "verify", str(deep)], capture_output=True, text=True,
+                          timeout=120, check=False, env=dict(os.environ, PYTHONPATH=str(SRC), NO_COLOR="1"))
+    assert proc.returncode == 2
+    assert proc.stderr == ("plugsmith: error: the input is too deeply nested or too large to process "
+                           "(RecursionError)\n")

@@ -104,6 +104,12 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         _signals.say_interrupted()
         return EXIT_INTERRUPTED
+    except (RecursionError, MemoryError) as exc:  # a last resort: every stage bounds its input first
+        if debug:
+            raise
+        print(f"plugsmith: error: the input is too deeply nested or too large to process ({type(exc).__name__})",
+              file=sys.stderr)
+        return EXIT_USAGE
 
 
 __all__ = ["COMMANDS", "build_parser", "main"]

@@ -451,17 +451,46 @@ def test_header_bombs_in_a_real_verify_stay_within_1_gib(tmp_path: Path, bomb: s
                            "65536-byte header limit: refusing to read it\n")
 
 
+def _deep_tree(root: Path, levels: int) -> None:
+    """``levels`` nested folders, made through folder descriptors (os.makedirs and Path.mkdir
+    recurse, and would hit Python's recursion limit themselves)."""
+    os.mkdir(root)
+    fd = os.open(root, os.O_RDONLY)
+    for _ in range(levels):
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    leaf = os.open("x.so", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+    os.write(leaf, ELF)
+    os.close(leaf)
+    os.close(fd)
+
+
+def _remove_deep_tree(root: Path, levels: int) -> None:
+    """Remove it deepest first, without recursion (shutil.rmtree recurses per level)."""
+    fds = [os.open(root, os.O_RDONLY)]
+    for _ in range(levels):
+        fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+    os.unlink("x.so", dir_fd=fds[-1])
+    for i in range(levels, 0, -1):
+        os.close(fds[i])
+        os.rmdir("d", dir_fd=fds[i - 1])
+    os.close(fds[0])
+    os.rmdir(root)
+
+
 def test_a_folder_nested_1200_levels_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     """Outside archives, verify walks folders itself; a walk too deep for Python's recursion ends
     in one line and exit 2 (the last-resort handler in plugsmith.cli)."""
     deep = tmp_path / "deep"
-    path = deep
-    for _ in range(1200):
-        path = path / "d"
-    os.makedirs(path)
-    (path / "x.so").write_bytes(ELF)
-    proc = subprocess.run([sys.executable, "-m", "plugsmith", "verify", str(deep)], capture_output=True, text=True,
-                          timeout=120, check=False, env=dict(os.environ, PYTHONPATH=str(SRC), NO_COLOR="1"))
-    assert proc.returncode == 2
+    _deep_tree(deep, 1200)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "plugsmith", "verify", "deep"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False,
+                              env=dict(os.environ, PYTHONPATH=str(SRC), NO_COLOR="1"))
+    finally:
+        _remove_deep_tree(deep, 1200)
+    assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr == ("plugsmith: error: the input is too deeply nested or too large to process "
                            "(RecursionError)\n")

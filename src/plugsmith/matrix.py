@@ -194,7 +194,7 @@ class _Validator:
         full = p if p.is_absolute() else self.root / p
         if not self.inside(full, value, path):
             return None
-        ok = full.is_dir() if directory else full.is_file()
+        ok = _is(full, directory=directory)
         if not ok:
             self.fail(path, f"{'directory' if directory else 'file'} not found: {value}")
             return None
@@ -335,9 +335,9 @@ class _Validator:
         if not isinstance(value, str) or not self.inside(folder, value, (key,)):
             return
         probe = folder
-        while not probe.exists() and probe != probe.parent:
+        while not _exists(probe) and probe != probe.parent:
             probe = probe.parent
-        if probe.exists() and not probe.is_dir():
+        if _exists(probe) and not _is(probe, directory=True):
             self.fail((key,), f"'{value}' must be a folder, but {probe} is a file")
         elif Path(os.path.normpath(folder)) == self.root:
             self.fail((key,), f"'{value}' is the project folder itself: outputs need a folder of their own")
@@ -512,6 +512,22 @@ class _Validator:
             ldflags = self.flag_list(entry["ldflags"], (*path, "ldflags")) if "ldflags" in entry else None
             out.append(Override(select=select, cflags=cflags, ldflags=ldflags, inherit=inherit, where=self.where(path)))
         return tuple(out)
+
+
+def _is(path: Path, *, directory: bool) -> bool:
+    """``is_dir``/``is_file`` that answer False for a path the system cannot even look up (a name
+    too long, a loop of links) instead of raising."""
+    try:
+        return path.is_dir() if directory else path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _type(value: Any) -> str:

@@ -255,6 +255,14 @@ def _config_paths() -> list[Case]:
              where=f"{p}5:15: plugins[0].sources[0]", message="file not found: src"),
         Case("paths/contract-is-folder", project(**{M: config(contract="src")}),
              where=f"{p}6:15: plugins[0].contract", message="file not found: src"),
+        Case("paths/source-newline", project(**{M: config(sources='["src/a\\nb.c"]')}),
+             where=f"{p}5:15: plugins[0].sources[0]", message="file not found: src/a\\x0ab.c"),
+        Case("paths/source-100k", project(**{M: config(sources='["' + "s" * 100_000 + '.c"]')}),
+             where=f"{p}5:15: plugins[0].sources[0]", message="... (100065 characters)"),
+        Case("paths/quoted-key-100k", project(**{M: config(top_extra='"' + "k" * 100_000 + '": 1\n')}),
+             where=f"{p}8:100003", message="invalid YAML: could not find expected ':'"),
+        Case("paths/key-1000", project(**{M: config(top_extra="k" * 1000 + ": 1\n")}),
+             where=None, message=f"{p}8:1: " + "k" * 400),
         Case("paths/dist-allowed", project(**{M: config(top_extra="dist: ../elsewhere/dist\n"
                                                                   "allow_outside: [../elsewhere]\n")}), exit=0),
         Case("paths/allowed-other-folder", project(**{M: config(top_extra="dist: ../elsewhere/dist\n"

@@ -14,6 +14,7 @@ from plugsmith.cli import _signals
 _signals.install(only_entry=True)  # before any other import: from here on a signal exits 130 with a line
 
 import argparse  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -90,14 +91,14 @@ def _main(argv: Sequence[str] | None) -> int:
         if debug:
             raise
         for err in exc.errors:
-            print(f"plugsmith: error: {err}", file=sys.stderr)
+            print(f"plugsmith: error: {_one_line(str(err))}", file=sys.stderr)
             if err.details:
                 print(err.details.lstrip("\n"), file=sys.stderr)
         return exc.exit_code
     except PlugsmithError as exc:
         if debug:
             raise
-        print(f"plugsmith: error: {exc}", file=sys.stderr)
+        print(f"plugsmith: error: {_one_line(str(exc))}", file=sys.stderr)
         if exc.details:
             print(exc.details, file=sys.stderr)
         return exc.exit_code
@@ -110,6 +111,16 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"plugsmith: error: the input is too deeply nested or too large to process ({type(exc).__name__})",
               file=sys.stderr)
         return EXIT_USAGE
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MAX_LINE = 500
+
+
+def _one_line(text: str) -> str:
+    """An error line stays one line of bounded length, whatever a hostile file put in a name."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= _MAX_LINE else f"{text[:_MAX_LINE]}... ({len(text)} characters)"
 
 
 __all__ = ["COMMANDS", "build_parser", "main"]

@@ -58,21 +58,25 @@ _BOM = "\ufeff"
 MAX_NAME = 1024
 #: Problems reported at most per file: a broken generated file must not print a million lines.
 MAX_ERRORS = 100
-#: Names that cannot be a symbol: the keywords of C (C23, 6.4.1) and C++ (C++23, [lex.key]) and
-#: C++'s alternative operator spellings ([lex.digraph]). A function named ``delete`` compiles in
-#: no header; without this check it fails only at link time, on some targets.
+#: Names that cannot be a symbol: the keywords of C (C23, 6.4.1). A function named ``while``
+#: compiles in no source; without this check it fails only at link time, on some targets.
 KEYWORDS: frozenset[str] = frozenset("""
     alignas alignof auto bool break case char const constexpr continue default do double else enum extern
     false float for goto if inline int long nullptr register restrict return short signed sizeof static
     static_assert struct switch thread_local true typedef typeof typeof_unqual union unsigned void volatile
     while _Alignas _Alignof _Atomic _BitInt _Bool _Complex _Decimal128 _Decimal32 _Decimal64 _Generic
     _Imaginary _Noreturn _Static_assert _Thread_local
+""".split())  # noqa: SIM905 - a word list reads best as words
+#: Further names no C++ source can declare (C++23 [lex.key] and the alternative operator
+#: spellings of [lex.digraph]): a C plugin may export ``new``, a C++ plugin may not (the matrix
+#: checks this for ``language: c++``).
+CXX_KEYWORDS: frozenset[str] = frozenset("""
     asm catch char8_t char16_t char32_t class co_await co_return co_yield concept const_cast consteval
     constinit decltype delete dynamic_cast explicit export friend mutable namespace new noexcept operator
     private protected public reinterpret_cast requires static_cast template this throw try typeid typename
     using virtual wchar_t
     and and_eq bitand bitor compl not not_eq or or_eq xor xor_eq
-""".split())  # noqa: SIM905 - a word list reads best as words
+""".split()) | KEYWORDS  # noqa: SIM905
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -264,8 +268,8 @@ class _Parser:
             self.error(number, ncol, f"symbol name of {len(name)} characters (at most {MAX_NAME})", "name")
             return
         if name in KEYWORDS:
-            self.error(number, ncol, f"symbol name '{name}' is a C/C++ keyword: no C or C++ source can define "
-                       "or declare it", "name")
+            self.error(number, ncol, f"symbol name '{name}' is a C keyword: no C source can define or declare "
+                       "it", "name")
             return
         if len(tokens) < 2:
             self.error(number, ncol + len(name), f"symbol '{name}' needs a kind: function or data", "kind")

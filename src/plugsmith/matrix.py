@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from plugsmith import _yaml
-from plugsmith.contract import Contract, suggest
+from plugsmith.contract import CXX_KEYWORDS, Contract, suggest
 from plugsmith.contract import load as load_contract
 from plugsmith.errors import ConfigError, Location, PlugsmithError
 from plugsmith.platforms import ARCH_SYNONYMS, ARCHES, DEFAULT_MACOS_MIN, LIBCS, OSES, arch_row, supported_pairs
@@ -281,6 +281,8 @@ class _Validator:
                     contract = load_contract(contract_path, _display(contract_path))
                 except ConfigError as exc:
                     self.errors.extend(exc.errors)
+            if contract is not None and language == "c++":
+                self.cxx_names(contract)
             if sources == ():
                 self.fail((*path, "sources"), "a plugin needs at least one source file")
             elif sources is not None and not self.unique(sources, (*path, "sources")):
@@ -353,6 +355,14 @@ class _Validator:
                 return False
             seen[key] = i
         return True
+
+    def cxx_names(self, contract: Contract) -> None:
+        """A C++ plugin cannot define a symbol named like a C++ keyword (``new``, ``class``)."""
+        for sym in contract.symbols:
+            if sym.name in CXX_KEYWORDS:
+                self.errors.append(PlugsmithError(
+                    f"symbol name '{sym.name}' is a C++ keyword: a language: c++ plugin cannot define it",
+                    location=Location(contract.path, sym.line, 1, "name")))
 
     def step_timeout(self, value: Any) -> float:
         """``step_timeout:`` seconds, else ``$PLUGSMITH_STEP_TIMEOUT``, else the default."""

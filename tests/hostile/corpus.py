@@ -339,9 +339,14 @@ def _contract_rules() -> list[Case]:
         Case("contract-rules/nodes-only", _contract("version 1\n[A_1]\n[A_2] inherits A_1\n"),
              where=f"{C}:1:1: name", message="declares no symbols"),
     ]
-    for kw in ("int", "delete", "class", "_Bool", "while", "typename", "and", "new", "alignas", "co_await"):
+    for kw in ("int", "_Bool", "while", "alignas", "typeof", "static_assert", "return"):
         cases.append(Case(f"contract-rules/keyword-{kw}", sym(f"{kw} function"), where=f"{C}:3:1: name",
-                          message=f"symbol name '{kw}' is a C/C++ keyword"))
+                          message=f"symbol name '{kw}' is a C keyword"))
+    cxx = config(plugin_extra="    language: c++\n")
+    for kw in ("delete", "class", "typename", "and", "new", "co_await"):
+        cases.append(Case(f"contract-rules/cxx-keyword-{kw}", project(**{M: cxx, C: head + f"{kw} function\n"}),
+                          where=f"{C}:3:1: name", message=f"symbol name '{kw}' is a C++ keyword"))
+        cases.append(Case(f"contract-rules/cxx-keyword-in-c-{kw}", sym(f"{kw} function"), exit=0))
     for name in ("1abc", "a-b", "caf\u00e9", "a.b", "a$b"):
         cases.append(Case(f"contract-rules/name-{name.encode('unicode_escape').decode()}", sym(f"{name} function"),
                           where=f"{C}:3:1: name", message="invalid symbol name"))

@@ -172,9 +172,9 @@ def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
             proc.kill()
 
 
-def run(args: list[str], *, cache: Path, cwd: Path | None = None) -> Result:
-    """Run one zig command to completion (no cancellation); used outside a build."""
-    return Runner(cache).run(args, cwd=cwd)
+def run(args: list[str], *, cache: Path, cwd: Path | None = None, timeout: float = 1800.0) -> Result:
+    """Run one zig command (no cancellation, stopped after ``timeout`` seconds); used outside a build."""
+    return Runner(cache, timeout=timeout).run(args, cwd=cwd)
 
 
 def display(argv: tuple[str, ...] | list[str]) -> str:

@@ -64,14 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit code (see the module docstring). A signal at any moment ends it
     with 130 and one line; a closed stdout (``| head -1``) does not change the verdict's code."""
     previous = _signals.install()  # called in-process (tests): installed now, restored after
+    stdout = sys.stdout
     _signals.guard_stdout()
     try:
         with _signals.working():
             code = _main(argv)
+        _signals.finish_stdout()
     finally:
         if not _signals.is_entry():
             _signals.restore(previous)
-    _signals.finish_stdout()
+            sys.stdout = stdout
     if _signals.is_entry():
         _signals.exit_now(code)
     return code

@@ -68,18 +68,18 @@ class _Composer(yaml.SafeLoader):
         self.depth = 0
         self.aliases = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
         if isinstance(event, yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
                 raise _refuse(self.file, event.start_mark, f"more than {MAX_ALIASES} aliases (*name)")
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _refuse(self.file, event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
@@ -148,6 +148,7 @@ class _Converter:
         try:
             if isinstance(node, yaml.SequenceNode):
                 return [self.convert(child, (*path, i)) for i, child in enumerate(node.value)]
+            assert isinstance(node, yaml.MappingNode)
             return self.mapping(node, path)
         finally:
             self.active.discard(id(node))
@@ -197,10 +198,11 @@ def _at(file: str, node: yaml.Node, field: str | None = None) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1, field)
 
 
-def _refuse(file: str, mark: yaml.Mark | None, message: str, field: str | None = None) -> ConfigError:
+def _refuse(file: str, mark: Any, message: str, field: str | None = None) -> ConfigError:
+    """``mark``: a PyYAML mark (pure Python or libyaml's), or None."""
     if mark is None:
         return ConfigError(message, location=Location(file, field=field))
-    return ConfigError(message, location=Location(file, mark.line + 1, mark.column + 1, field))
+    return ConfigError(message, location=Location(file, int(mark.line) + 1, int(mark.column) + 1, field))
 
 
 def _clip(text: str, limit: int = 80) -> str:

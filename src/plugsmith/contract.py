@@ -426,9 +426,9 @@ class _Parser:
         if self.nodes:
             for sym in self.symbols:
                 if sym.node is None:
-                    first = self.nodes[0]
+                    top = self.nodes[0]
                     self.error(sym.line, 1, f"symbol '{sym.name}' has no version node, but this file uses nodes "
-                               f"(move it below '[{first.name}]' on line {first.line})", "node")
+                               f"(move it below '[{top.name}]' on line {top.line})", "node")
         if not any(e.message.startswith("version node cycle") for e in self.errors):
             self._check_history(self.symbols)
         if not self.symbols and not self.errors:

@@ -135,7 +135,7 @@ def guard_stdout() -> None:
     if reconfigure is not None:
         with contextlib.suppress(ValueError, OSError):
             reconfigure(errors="surrogateescape")
-    sys.stdout = _PipeSafe(sys.stdout)  # type: ignore[assignment]
+    sys.stdout = _PipeSafe(sys.stdout)  # type: ignore[assignment,unused-ignore]  # a TextIO in all but name
 
 
 def exit_now(code: int) -> None:

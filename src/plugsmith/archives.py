@@ -48,6 +48,8 @@ __all__ = ["Budget", "Kind", "Limits", "Member", "archive_kind", "extract", "zst
 Kind = Literal["zip", "tar", "tar.gz", "tar.xz", "tar.bz2", "tar.zst"]
 
 _CHUNK = 1 << 16
+_READ_ERRORS = frozenset({errno.EIO, errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.ENXIO,
+                          errno.ESTALE, errno.ENOMEM})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,9 +145,9 @@ def extract(archive: Path, dest: Path, limits: Limits | None = None, budget: Bud
     except MemoryError:
         raise _error(archive, sink.current, "reading it needs more memory than this process has") from None
     except OSError as exc:
-        if exc.errno is None:  # gzip's BadGzipFile and friends: the data, not the system
-            raise _error(archive, sink.current, f"corrupt {kind} archive: {type(exc).__name__}: {exc}") from exc
-        raise _error(archive, None, f"cannot read: {exc.strerror}") from exc
+        if exc.errno in _READ_ERRORS:  # the system, not the data (an EINVAL seek is corrupt data)
+            raise _error(archive, None, f"cannot read: {exc.strerror}") from exc
+        raise _error(archive, sink.current, f"corrupt {kind} archive: {type(exc).__name__}: {exc}") from exc
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, ValueError,
             RuntimeError, NotImplementedError, struct.error, RecursionError) as exc:
         raise _error(archive, sink.current, f"corrupt {kind} archive: {type(exc).__name__}: {exc}") from exc

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
+#: Bigger user files (configs, contracts) are refused unread: they can only be a mistake or an
+#: attack, and every later check then runs on bounded input.
+USER_TEXT_LIMIT = 64 * 1024 * 1024
 
 def display_path(path: Path) -> str:
     """How plugsmith names a path in messages: relative to the current folder when inside it."""
@@ -16,20 +20,38 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def read_user_text(path: Path, name: str, what: str = "file") -> str:
-    """Read a file the user named; a missing or unreadable one is a ConfigError naming it."""
+def read_user_text(path: Path, name: str, what: str = "file", *, limit: int = USER_TEXT_LIMIT) -> str:
+    """Read a file the user named as UTF-8; a missing, unreadable, oversized or undecodable one is a
+    ConfigError naming it (at line:col for a bad byte)."""
     from plugsmith.errors import ConfigError, Location
 
     try:
-        return path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block us
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(f"{what} is not a regular file", location=Location(name))
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise ConfigError(f"{what} not found", location=Location(name)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {what}: {exc}", location=Location(name)) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{what} is a folder, not a file", location=Location(name)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what}: {exc.strerror or exc}", location=Location(name)) from None
+    if len(data) > limit:
+        raise ConfigError(f"{what} is larger than {limit} bytes: refusing to read it", location=Location(name))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[start:exc.start].decode("utf-8", "replace")) + 1
+        raise ConfigError(f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded",
+                          location=Location(name, line, column)) from None
 
 
 def write_text(path: Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+    """UTF-8; a file name that is not valid UTF-8 (a lone surrogate in ``text``) keeps its bytes."""
+    write_bytes(path, text.encode("utf-8", "surrogateescape"))
 
 
 def write_bytes(path: Path, data: bytes) -> None:

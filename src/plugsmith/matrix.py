@@ -7,6 +7,7 @@ Nothing is built or written here; a Matrix that loads is safe to plan.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from plugsmith import _yaml
 from plugsmith import policy as policy_mod
 from plugsmith._fs import display_path
-from plugsmith.contract import Contract
+from plugsmith.contract import CXX_KEYWORDS, Contract
 from plugsmith.contract import load as load_contract
 from plugsmith.errors import ConfigError, ErrorCollector, Location, suggest
 from plugsmith.platforms import (
@@ -35,7 +36,11 @@ LANGUAGES = ("c", "c++")
 INHERIT_RULES = ("append", "prepend", "replace")
 
 TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "targets", "include", "exclude",
-            "defaults", "overrides", "policy")
+            "defaults", "overrides", "policy", "allow_outside", "step_timeout")
+#: Seconds one zig step (a compile or a link) may run before it is stopped and the job fails:
+#: generous (a cold first build of a target's libc takes minutes), but never forever.
+DEFAULT_STEP_TIMEOUT = 1800.0
+STEP_TIMEOUT_ENV = "PLUGSMITH_STEP_TIMEOUT"
 PLUGIN_KEYS = ("name", "language", "sources", "include_dirs", "defines", "contract", "cflags", "ldflags")
 TARGET_KEYS = ("name", "os", "arch", "libc", "glibc", "min_os")
 FLAG_KEYS = ("cflags", "ldflags")
@@ -95,6 +100,9 @@ class Matrix:
     #: The ``policy:`` section over the packaged defaults, validated with the rest of the file;
     #: expected targets and per-target ceilings come from ``targets``.
     policy: Policy = field(default_factory=Policy)
+    #: Folders outside the project that paths may point into (``allow_outside:``).
+    allow_outside: tuple[Path, ...] = ()
+    step_timeout: float = DEFAULT_STEP_TIMEOUT
 
 
 def default_targets() -> tuple[Target, ...]:
@@ -140,6 +148,7 @@ class _Validator:
         self.doc = doc
         self.root = root
         self.errors = ErrorCollector()
+        self._allowed: tuple[Path, ...] | None = None
 
     # -- helpers -------------------------------------------------------------------------------
     def fail(self, path: _yaml.PathKey, message: str, *, at_key: bool = False) -> None:
@@ -185,7 +194,9 @@ class _Validator:
     def file(self, value: str, path: _yaml.PathKey, *, directory: bool = False) -> Path | None:
         p = Path(value)
         full = p if p.is_absolute() else self.root / p
-        ok = full.is_dir() if directory else full.is_file()
+        if not self.inside(full, value, path):
+            return None
+        ok = _is(full, directory=directory)
         if not ok:
             self.fail(path, f"{'directory' if directory else 'file'} not found: {value}")
             return None
@@ -200,7 +211,7 @@ class _Validator:
         version = top.get("version")
         if version is None:
             self.fail((), "missing 'version: 1' (the format version of this file)")
-        elif version not in SUPPORTED_VERSIONS or isinstance(version, bool):
+        elif type(version) is not int or version not in SUPPORTED_VERSIONS:  # 1.0 and true are not 1
             self.fail(("version",), f"unsupported version {version!r}; this plugsmith reads {SUPPORTED_VERSIONS}")
         project = self.string(top.get("project", self.root.name), ("project",)) or "plugin"
         dist = self.root / (self.string(top.get("dist", "dist"), ("dist",)) or "dist")
@@ -209,6 +220,9 @@ class _Validator:
         zig_cache = self.root / zig_cache_value if isinstance(zig_cache_value, str) and zig_cache_value else None
         if zig_cache_value is not None and zig_cache is None:
             self.fail(("zig_cache",), f"expected a non-empty string, got {_type(zig_cache_value)}")
+        self.output_folder(dist, "dist")
+        self.output_folder(build_dir, "build_dir")
+        step_timeout = self.step_timeout(top.get("step_timeout"))
 
         plugins = self.plugins(top.get("plugins"))
         targets = self.targets(top)
@@ -221,6 +235,7 @@ class _Validator:
             zig_cache=zig_cache, plugins=plugins, targets=targets, cflags=cflags, ldflags=ldflags,
             defaults_where=self.where(("defaults",)), overrides=overrides,
             policy=policy_mod.for_targets(policy, [(t.name, t.glibc, t.min_os) for t in targets]),
+            allow_outside=self.allowed(), step_timeout=step_timeout,
         )
 
     def plugins(self, value: Any) -> tuple[Plugin, ...]:
@@ -265,8 +280,12 @@ class _Validator:
                     contract = load_contract(contract_path, display_path(contract_path))
                 except ConfigError as exc:
                     self.errors.errors.extend(exc.errors)
+            if contract is not None and language == "c++":
+                self.cxx_names(contract)
             if sources == ():
                 self.fail((*path, "sources"), "a plugin needs at least one source file")
+            elif sources is not None and not self.unique(sources, (*path, "sources")):
+                sources = None
             if None in (name, sources, includes, defines, cflags, ldflags, contract) or language not in LANGUAGES:
                 continue
             assert name is not None and contract is not None and contract_path is not None
@@ -286,6 +305,80 @@ class _Validator:
         if any(p is None for p in found):
             return None
         return tuple(p for p in found if p is not None)
+
+    # -- places and limits: what can only be a mistake (or an attack) -------------------------
+    def allowed(self) -> tuple[Path, ...]:
+        """The ``allow_outside:`` folders: the explicit opt-in for paths outside the project
+        (a shared SDK, a dist/ on another disk). Relative ones are relative to the project."""
+        if self._allowed is not None:
+            return self._allowed
+        self._allowed = ()
+        top = self.doc.value if isinstance(self.doc.value, dict) else {}
+        items = self.strings(top.get("allow_outside"), ("allow_outside",)) or ()
+        self._allowed = tuple(Path(os.path.normpath(self.root / item)) for item in items)
+        return self._allowed
+
+    def inside(self, full: Path, value: str, path: _yaml.PathKey) -> bool:
+        """True when ``full`` is inside the project or an ``allow_outside:`` folder, judged on the
+        written path (``..`` folded, symlinks not followed), before anything is read or written."""
+        norm = Path(os.path.normpath(full))
+        for base in (self.root, *self.allowed()):
+            if norm == base or base in norm.parents:
+                return True
+        self.fail(path, f"'{value}' is outside the project folder {self.root}; list the folder it is in "
+                  "under 'allow_outside:' if that is intended")
+        return False
+
+    def output_folder(self, folder: Path, key: str) -> None:
+        """``dist:`` and ``build_dir:`` must be (or become) folders inside the project."""
+        top = self.doc.value if isinstance(self.doc.value, dict) else {}
+        value = top.get(key)
+        if not isinstance(value, str) or not self.inside(folder, value, (key,)):
+            return
+        probe = folder
+        while not _exists(probe) and probe != probe.parent:
+            probe = probe.parent
+        if _exists(probe) and not _is(probe, directory=True):
+            self.fail((key,), f"'{value}' must be a folder, but {probe} is a file")
+        elif Path(os.path.normpath(folder)) == self.root:
+            self.fail((key,), f"'{value}' is the project folder itself: outputs need a folder of their own")
+
+    def unique(self, sources: tuple[Path, ...], path: _yaml.PathKey) -> bool:
+        """The same source twice would define every symbol twice: refuse it here (exit 2), not
+        in the linker (exit 3)."""
+        seen: dict[Path, int] = {}
+        for i, source in enumerate(sources):
+            key = Path(os.path.normpath(source))
+            if key in seen:
+                self.fail((*path, i), f"source listed twice (also at index {seen[key]}): {source}")
+                return False
+            seen[key] = i
+        return True
+
+    def cxx_names(self, contract: Contract) -> None:
+        """A C++ plugin cannot define a symbol named like a C++ keyword (``new``, ``class``)."""
+        for sym in contract.symbols:
+            if sym.name in CXX_KEYWORDS:
+                self.errors.add(f"symbol name '{sym.name}' is a C++ keyword: a language: c++ plugin cannot define it",
+                                Location(contract.path, sym.line, 1, "name"))
+
+    def step_timeout(self, value: Any) -> float:
+        """``step_timeout:`` seconds, else ``$PLUGSMITH_STEP_TIMEOUT``, else the default."""
+        if value is None:
+            env = os.environ.get(STEP_TIMEOUT_ENV, "")
+            try:
+                seconds = float(env) if env else DEFAULT_STEP_TIMEOUT
+            except ValueError:
+                seconds = 0.0
+            if not 0 < seconds < float("inf"):
+                self.errors.add(f"{STEP_TIMEOUT_ENV}={env!r}: expected a number of seconds above 0",
+                                Location(self.doc.file))
+                return DEFAULT_STEP_TIMEOUT
+            return seconds
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            self.fail(("step_timeout",), f"expected a number of seconds above 0, got {_type(value)}")
+            return DEFAULT_STEP_TIMEOUT
+        return float(value)
 
     def targets(self, top: dict[str, Any]) -> tuple[Target, ...]:
         value = top.get("targets")
@@ -433,6 +526,22 @@ class _Validator:
             ldflags = self.flag_list(entry["ldflags"], (*path, "ldflags")) if "ldflags" in entry else None
             out.append(Override(select=select, cflags=cflags, ldflags=ldflags, inherit=inherit, where=self.where(path)))
         return tuple(out)
+
+
+def _is(path: Path, *, directory: bool) -> bool:
+    """``is_dir``/``is_file`` that answer False for a path the system cannot even look up (a name
+    too long, a loop of links) instead of raising."""
+    try:
+        return path.is_dir() if directory else path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _type(value: Any) -> str:

@@ -9,16 +9,34 @@ Exit codes: 0 all good, 1 verification failed, 2 bad usage/config/input, 3 build
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
+from plugsmith.cli import _signals
 
-from plugsmith import __version__
-from plugsmith.cli import build, checksums, diff, header, init, load, maps, run, symbols, targets, toolchains, verify
-from plugsmith.cli.common import EPILOG, Parser, common_parent
-from plugsmith.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ConfigError, PlugsmithError
+_signals.install(only_entry=True)  # before any other import: from here on a signal exits 130 with a line
+
+import argparse  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
+
+from plugsmith import __version__  # noqa: E402
+from plugsmith.cli import (  # noqa: E402
+    build,
+    checksums,
+    diff,
+    header,
+    init,
+    load,
+    maps,
+    run,
+    symbols,
+    targets,
+    toolchains,
+    verify,
+)
+from plugsmith.cli.common import EPILOG, Parser, common_parent  # noqa: E402
+from plugsmith.errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, PlugsmithError  # noqa: E402
 
 #: Sub-commands in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (init, run, targets, maps, build, verify, load, toolchains, symbols, checksums,
@@ -43,6 +61,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code (see the module docstring). A signal at any moment ends it
+    with 130 and one line; a closed stdout (``| head -1``) does not change the verdict's code."""
+    previous = _signals.install()  # called in-process (tests): installed now, restored after
+    stdout = sys.stdout
+    _signals.guard_stdout()
+    try:
+        with _signals.working():
+            code = _main(argv)
+        _signals.finish_stdout()
+    finally:
+        if not _signals.is_entry():
+            _signals.restore(previous)
+            sys.stdout = stdout
+    if _signals.is_entry():
+        _signals.exit_now(code)
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     raw = list(argv if argv is not None else sys.argv[1:])
     debug = "--debug" in raw
     try:
@@ -56,22 +93,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         for err in exc.errors:
-            print(f"plugsmith: error: {err}", file=sys.stderr)
+            print(f"plugsmith: error: {_one_line(str(err))}", file=sys.stderr)
             if err.details:
                 print(err.details.lstrip("\n"), file=sys.stderr)
         return exc.exit_code
     except PlugsmithError as exc:
         if debug:
             raise
-        print(f"plugsmith: error: {exc}", file=sys.stderr)
+        print(f"plugsmith: error: {_one_line(str(exc))}", file=sys.stderr)
         if exc.details:
             print(exc.details, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("plugsmith: interrupted", file=sys.stderr)
+        _signals.say_interrupted()
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
+    except (RecursionError, MemoryError) as exc:  # a last resort: every stage bounds its input first
+        if debug:
+            raise
+        print(f"plugsmith: error: the input is too deeply nested or too large to process ({type(exc).__name__})",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MAX_LINE = 500
+
+
+def _one_line(text: str) -> str:
+    """An error line stays one line of bounded length, whatever a hostile file put in a name."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= _MAX_LINE else f"{text[:_MAX_LINE]}... ({len(text)} characters)"
 
 
 __all__ = ["COMMANDS", "build_parser", "main"]

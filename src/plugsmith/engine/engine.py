@@ -32,6 +32,7 @@ from pathlib import Path
 
 from plugsmith import _fs, header
 from plugsmith.engine import cxx, fingerprint, lock, pext, scheduler, zig
+from plugsmith.errors import BuildError
 from plugsmith.maps import render
 from plugsmith.plan import Job, Plan
 from plugsmith.platforms import COMPILE_FLAGS, CXX_OWN_NEW_DELETE, LINK_FLAGS, REPRODUCIBLE_COMPILE_FLAGS
@@ -105,31 +106,50 @@ def explain(output: str) -> str:
 
 def build(plan: Plan, *, jobs: int = 2, cache: Path | None = None, on_event: Event | None = None,
           keep_going: bool = False, force: bool = False, on_message: Callable[[str], None] | None = None,
-          lock_timeout: float | None = None) -> BuildResult:
+          lock_timeout: float | None = None, step_timeout: float | None = None) -> BuildResult:
     """Build every job of the plan with up to ``jobs`` zig processes at once.
 
-    Never raises for a failed compile or link (see ``BuildResult.failures``). ``force`` ignores
-    the records and rebuilds everything. Raises ``KeyboardInterrupt`` after stopping every zig
-    process on Ctrl-C or SIGTERM, leaving no partial artifact; ``BuildError`` when the project's
-    build lock is held longer than ``lock_timeout`` seconds (None: wait, telling ``on_message``).
+    Never raises for a failed compile or link (see ``BuildResult.failures``); a failed job's
+    previous artifact is removed from dist/, so no stale artifact passes for a current one.
+    ``force`` ignores the records and rebuilds everything. Each zig step may run
+    ``step_timeout`` seconds (default: the matrix's ``step_timeout``). Raises
+    ``KeyboardInterrupt`` after stopping every zig process on Ctrl-C or SIGTERM, leaving no
+    partial artifact; ``BuildError`` when the project's build lock is held longer than
+    ``lock_timeout`` seconds (None: wait, telling ``on_message``), or in one line naming the path
+    when the build folders cannot be written (disk full, read-only, no permission).
     """
     cache = cache or plan.matrix.zig_cache or zig.default_cache()
     zig.zig_argv()  # fail early and clearly when zig is missing
     notify: Event = on_event or (lambda kind, job, msg: None)
-    with lock.hold(plan.matrix.build_dir, timeout=lock_timeout, on_wait=on_message) as held, _sigterm_interrupts():
-        runner = zig.Runner(cache, keep_fds=(held.fd,))
-        states = [_JobState(job=job, notify=notify) for job in plan.jobs]
-        tasks: list[scheduler.Task] = []
-        for state in states:
-            tasks += _tasks(state, plan, runner, force=force)
-        scheduler.run(tasks, workers=jobs, keep_going=keep_going, on_interrupt=runner.stop_all)
-        return BuildResult(results=[state.result() for state in states])
+    timeout = step_timeout if step_timeout is not None else getattr(plan.matrix, "step_timeout", None)
+    try:
+        with lock.hold(plan.matrix.build_dir, timeout=lock_timeout, on_wait=on_message) as held, \
+                _sigterm_interrupts():
+            runner = zig.Runner(cache, keep_fds=(held.fd,), timeout=timeout)
+            states = [_JobState(job=job, notify=notify, timeout=timeout or 0.0) for job in plan.jobs]
+            tasks: list[scheduler.Task] = []
+            for state in states:
+                tasks += _tasks(state, plan, runner, force=force)
+            scheduler.run(tasks, workers=jobs, keep_going=keep_going, on_interrupt=runner.stop_all)
+            return BuildResult(results=[state.result() for state in states])
+    except OSError as exc:
+        raise BuildError(os_message(exc)) from None
+
+
+def os_message(exc: OSError) -> str:
+    """One line for a file-system error: the path (the destination of a rename) and the reason."""
+    path = exc.filename2 if exc.filename2 is not None else exc.filename
+    reason = exc.strerror or type(exc).__name__
+    if path is None:
+        return f"file system error: {reason}"
+    return f"cannot write {os.fsdecode(path)}: {reason}"
 
 
 @contextlib.contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM stops the build like Ctrl-C (only the main thread can install handlers)."""
-    if threading.current_thread() is not threading.main_thread():
+    """SIGTERM stops the build like Ctrl-C (only the main thread can install handlers). A handler
+    the caller installed (the command line's) is kept: it already does this, and more."""
+    if threading.current_thread() is not threading.main_thread() or callable(signal.getsignal(signal.SIGTERM)):
         yield
         return
 
@@ -156,6 +176,7 @@ class _JobState:
     success: JobResult | None = None
     commands: int = 0
     log: list[str] = field(default_factory=list)
+    timeout: float = 0.0
 
     def begin(self, step: str) -> None:
         with self.lock:
@@ -175,7 +196,10 @@ class _JobState:
     def fail(self, what: str, res: zig.Result | None = None, *, hint: str = "") -> bool:
         output = res.output.strip() if res else ""
         hint = hint or explain(output)
-        if res is not None and res.returncode in (139, -11) and not output:
+        if res is not None and res.timed_out:
+            hint = (f"stopped after {self.timeout:.0f}s (step_timeout: in build_matrix.yaml, or "
+                    "$PLUGSMITH_STEP_TIMEOUT); a step that never ends often means an unusable zig cache folder")
+        elif res is not None and res.returncode in (139, -11) and not output:
             hint = ("zig crashed (segmentation fault) with no output; zig 0.17 does this when linking a macOS "
                     "dylib that exports nothing at -O1 or above: check the contract lists at least one symbol "
                     "for this target")
@@ -188,6 +212,12 @@ class _JobState:
                                          command=zig.display(res.argv) if res else "", log=output,
                                          log_path=self.job.work_dir / LOG_NAME)
         if first:
+            stale = _discard_outputs(self.job)
+            if stale:
+                with self.lock:
+                    assert self.failure is not None
+                    self.failure = replace(self.failure, message=f"{self.failure.message}; {stale}")
+                message = self.failure.message
             self.write_log()
             self.notify("failed", self.job, message)
         return False
@@ -218,6 +248,20 @@ class _JobState:
 
 def _with(result: JobResult, *, commands: int) -> JobResult:
     return replace(result, commands=commands)
+
+
+def _discard_outputs(job: Job) -> str:
+    """After a failure, remove the job's previous artifact and import library from dist/ and its
+    link record: an artifact of older sources must not pass for the result of this build (verify
+    would call it OK). Returns '' or a note when a file could not be removed (read-only dist/)."""
+    fingerprint.forget(job.work_dir / LINK_RECORD)
+    paths = [job.artifact] + ([job.out_dir / job.import_library] if job.import_library else [])
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            return f"the previous {path} could not be removed ({exc.strerror}): it is stale, do not ship it"
+    return ""
 
 
 # -- the job's steps ---------------------------------------------------------------------------
@@ -292,7 +336,7 @@ def _object_name(source: Path, root: Path) -> str:
         relative = source.relative_to(root).as_posix()
     except ValueError:
         relative = source.as_posix()
-    return f"{source.stem}-{hashlib.sha256(relative.encode()).hexdigest()[:8]}.o"
+    return f"{source.stem}-{hashlib.sha256(os.fsencode(relative)).hexdigest()[:8]}.o"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -339,9 +383,14 @@ def _tasks(state: _JobState, plan: Plan, runner: zig.Runner, *, force: bool) -> 
     return tasks
 
 
-def _bind(fn: Callable[..., bool], *args: object) -> Callable[[], bool]:
+def _bind(fn: Callable[..., bool], state: _JobState, *args: object) -> Callable[[], bool]:
+    """A task: a file-system error (disk full, read-only dist/, no permission) fails its job in
+    one line naming the path, like a failed compile, instead of ending the build in a traceback."""
     def call() -> bool:
-        return fn(*args)
+        try:
+            return fn(state, *args)
+        except OSError as exc:
+            return state.fail(os_message(exc))
     return call
 
 
@@ -375,7 +424,8 @@ def _compile(state: _JobState, runner: zig.Runner, root: Path, source: Path, obj
         if res.returncode != 0 or not obj_tmp.is_file():
             return state.fail(f"compiling {source.name} failed", res)
         try:
-            deps = fingerprint.parse_depfile(dep_tmp.read_text(encoding="utf-8", errors="replace"), root)
+            # fsdecode: a project folder whose name is not UTF-8 keeps its bytes (surrogateescape)
+            deps = fingerprint.parse_depfile(os.fsdecode(dep_tmp.read_bytes()), root)
         except OSError:
             deps = []
         os.replace(obj_tmp, obj)
@@ -480,6 +530,8 @@ def _copy_into(src: Path, dest: Path, *, edit: Callable[[Path], object] | None =
         if edit is not None:
             edit(tmp)
         os.replace(tmp, dest)
+    except OSError as exc:  # name the file being made, not its scratch name (a write() names none)
+        raise OSError(exc.errno, exc.strerror, str(dest)) from exc
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()

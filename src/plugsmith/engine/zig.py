@@ -30,6 +30,11 @@ class Result:
     argv: tuple[str, ...]
     returncode: int
     output: str
+    timed_out: bool = False  # stopped after the runner's timeout (returncode is then the kill's)
+
+
+#: Seconds ``zig version`` may take (it reads no source; a hang means a broken install or cache).
+VERSION_TIMEOUT = 120.0
 
 
 class Cancelled(Exception):
@@ -60,7 +65,13 @@ def environment(cache: Path) -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def version() -> str:
     argv = [*zig_argv(), "version"]
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, errors="replace", check=False,
+                              timeout=VERSION_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"'{shlex.join(argv)}' did not finish within {VERSION_TIMEOUT:.0f}s") from None
+    except OSError as exc:
+        raise BuildError(f"cannot start zig: {exc.strerror or exc}") from None
     if proc.returncode != 0:
         raise BuildError(f"'{shlex.join(argv)}' failed: {proc.stderr.strip() or proc.returncode}")
     return proc.stdout.strip()
@@ -84,11 +95,15 @@ def identity() -> str:
 
 
 class Runner:
-    """Starts zig processes and can stop every one still running (Ctrl-C, SIGTERM, first failure)."""
+    """Starts zig processes and can stop every one still running (Ctrl-C, SIGTERM, first failure).
+    A process running longer than ``timeout`` seconds is stopped (its whole process group) and
+    its result says ``timed_out``: one stuck step (e.g. an unusable cache folder) cannot hang
+    the build."""
 
-    def __init__(self, cache: Path, *, keep_fds: tuple[int, ...] = ()) -> None:
+    def __init__(self, cache: Path, *, keep_fds: tuple[int, ...] = (), timeout: float | None = None) -> None:
         self.cache = cache
         self.keep_fds = keep_fds
+        self.timeout = timeout
         self.env = environment(cache)
         self._live: set[subprocess.Popen[str]] = set()
         self._lock = threading.Lock()
@@ -107,14 +122,24 @@ class Runner:
             except OSError as exc:
                 raise BuildError(f"cannot start zig: {exc}") from None
             self._live.add(proc)
+        timed_out = False
         try:
-            output, _ = proc.communicate()
+            try:
+                output, _ = proc.communicate(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _signal_group(proc, signal.SIGKILL)
+                try:
+                    output, _ = proc.communicate(timeout=30)
+                except subprocess.TimeoutExpired:  # a grandchild kept the pipe open: stop reading
+                    proc.kill()
+                    output = ""
         finally:
             with self._lock:
                 self._live.discard(proc)
         if self.cancelled.is_set():
             raise Cancelled
-        return Result(argv=argv, returncode=proc.returncode, output=output)
+        return Result(argv=argv, returncode=proc.returncode, output=output or "", timed_out=timed_out)
 
     def stop_all(self, grace: float = 2.0) -> None:
         """Refuse new processes; SIGTERM every running zig's process group, SIGKILL after ``grace``."""
@@ -147,9 +172,9 @@ def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
             proc.kill()
 
 
-def run(args: list[str], *, cache: Path, cwd: Path | None = None) -> Result:
-    """Run one zig command to completion (no cancellation); used outside a build."""
-    return Runner(cache).run(args, cwd=cwd)
+def run(args: list[str], *, cache: Path, cwd: Path | None = None, timeout: float = 1800.0) -> Result:
+    """Run one zig command (no cancellation, stopped after ``timeout`` seconds); used outside a build."""
+    return Runner(cache, timeout=timeout).run(args, cwd=cwd)
 
 
 def display(argv: tuple[str, ...] | list[str]) -> str:

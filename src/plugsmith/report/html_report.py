@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from plugsmith.report._matrix import failed_checks, groups
+from plugsmith.report._text import escaped
 from plugsmith.report.terminal import findings, verdict_line
 from plugsmith.verify import Verdict
 
@@ -104,4 +105,4 @@ def to_html(verdict: Verdict, *, title: str = "plugsmith verify") -> str:
         parts += [f"<li>{e(line)}</li>" for line in lines]
         parts.append("</ul></details>")
     parts.append(f"<script>{_JS}</script></body></html>")
-    return "\n".join(parts) + "\n"
+    return escaped("\n".join(parts) + "\n")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from plugsmith.report._text import escaped_data
 from plugsmith.verify import Mismatch, PolicyCheck, Verdict
 
 REPORT_VERSION = 1
@@ -72,4 +73,4 @@ def to_data(verdict: Verdict, *, contract: str | None = None) -> dict[str, Any]:
 
 
 def to_json(verdict: Verdict, *, contract: str | None = None) -> str:
-    return json.dumps(to_data(verdict, contract=contract), indent=2) + "\n"
+    return json.dumps(escaped_data(to_data(verdict, contract=contract)), indent=2) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from plugsmith.report._text import escaped
 from plugsmith.verify import TargetResult, Verdict
 
 
@@ -54,7 +55,7 @@ def to_junit(verdict: Verdict) -> str:
     root.set("tests", str(totals["tests"]))
     root.set("failures", str(totals["failures"]))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return escaped('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n")
 
 
 def _finish(suite: ET.Element, stats: dict[str, int], totals: dict[str, int]) -> None:

@@ -4,6 +4,7 @@ then a table per artifact, every finding, and the parity matrix folded in <detai
 from __future__ import annotations
 
 from plugsmith.report._matrix import failed_checks, groups
+from plugsmith.report._text import escaped
 from plugsmith.report.terminal import findings, verdict_line
 from plugsmith.verify import Verdict
 
@@ -48,4 +49,4 @@ def to_markdown(verdict: Verdict, *, title: str = "plugsmith verify") -> str:
                   "| --- |" + " --- |" * len(group.targets)]
         lines += [f"| `{_esc(r.symbol)}` | " + " | ".join(_MARK[c] for c in r.cells) + " |" for r in rows]
         lines += ["", "</details>", ""]
-    return "\n".join(lines) + "\n"
+    return escaped("\n".join(lines) + "\n")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from plugsmith.report._text import escaped
 from plugsmith.verify import TargetResult, Verdict
 
 FULL_MATRIX_LIMIT = 40
@@ -42,7 +43,7 @@ def render_terminal(verdict: Verdict, console: Console, *, show_all: bool = Fals
         status = Text("ok", style="green") if t.ok else Text("FAIL", style="bold red")
         bad = [c.name for c in t.policy if not c.passed]
         policy = Text(", ".join(bad), style="bold red") if bad else Text("ok" if t.policy else "-", style="green")
-        summary.add_row(t.plugin, t.target, str(t.artifact), t.format, t.arch, str(len(t.exported)),
+        summary.add_row(escaped(t.plugin), t.target, escaped(str(t.artifact)), t.format, t.arch, str(len(t.exported)),
                         str(len(t.leaked)), str(len(t.missing)), policy, status)
     console.print(summary)
 
@@ -68,15 +69,15 @@ def render_terminal(verdict: Verdict, console: Console, *, show_all: bool = Fals
         for t in group:
             matrix.add_column(t.target)
         for name in rows:
-            matrix.add_row(name, *[_cell(t, name) for t in group])
+            matrix.add_row(escaped(name), *[_cell(t, name) for t in group])
         console.print(matrix)
         if cut:
             console.print(cut, markup=False, highlight=False)
 
     for line in findings(verdict, limit=None if show_all else FINDINGS_PER_TARGET):
-        console.print(line, markup=False, highlight=False)
+        console.print(escaped(line), markup=False, highlight=False)
     for line in notes(verdict):
-        console.print(line, style="dim", markup=False, highlight=False)
+        console.print(escaped(line), style="dim", markup=False, highlight=False)
     console.print(verdict_line(verdict), style=style, markup=False)
 
 

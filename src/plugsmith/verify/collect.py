@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from plugsmith._fs import display_path
-from plugsmith.archives import Limits, archive_kind, extract
+from plugsmith.archives import Budget, Limits, archive_kind, extract
 from plugsmith.errors import InputError
 from plugsmith.inspection import Inspection, InspectionCache, inspect_many, is_binary
 from plugsmith.verify.naming import Role, role
@@ -171,6 +171,7 @@ class _Gather:
     def __init__(self, workdir: Path, limits: Limits) -> None:
         self.workdir = workdir
         self.limits = limits
+        self.budget = Budget(limits.total_bytes, limits.members)  # one for every archive of this run
         self.found: list[Found] = []
         self.problems: list[str] = []
         self.archives: list[str] = []
@@ -190,7 +191,7 @@ class _Gather:
         dest = self.workdir / f"a{len(self.archives)}"
         dest.mkdir(parents=True)
         self.archives.append(display)
-        for member in extract(path, dest, self.limits):
+        for member in extract(path, dest, self.limits, self.budget):
             shown = f"{display}!{_printable(member.name)}"
             if is_binary(member.path):
                 self.found.append(Found(path=member.path, display=shown, container=display))

@@ -322,7 +322,7 @@ def test_run_budget_counts_members_too(tmp_path: Path) -> None:
 
 def test_verify_gathering_shares_one_budget(tmp_path: Path) -> None:
     """artifacts.gather (what verify runs) passes one budget to every archive it opens."""
-    from plugsmith.artifacts import gather
+    from plugsmith.verify.collect import gather
 
     archives = _three_archives(tmp_path, "zip")
     work = tmp_path / "work"

@@ -16,8 +16,9 @@ from plugsmith.verify.model import Asymmetry, Subject, TargetResult
 def asymmetries(subjects: Sequence[Subject], results: Sequence[TargetResult]) -> tuple[Asymmetry, ...]:
     """``results[i]`` is ``subjects[i]``'s; one pass per plugin, in first-seen order."""
     out: list[Asymmetry] = []
-    for plugin in dict.fromkeys(s.plugin for s in subjects if s.role != "dependency"):
-        group = [(s, r) for s, r in zip(subjects, results, strict=True) if s.plugin == plugin and s.role != "dependency"]
+    compared = [(s, r) for s, r in zip(subjects, results, strict=True) if s.role != "dependency"]
+    for plugin in dict.fromkeys(s.plugin for s, _ in compared):
+        group = [(s, r) for s, r in compared if s.plugin == plugin]
         found: dict[str, Asymmetry] = {}
         for idx in comparisons([(s.target.split(":", 1)[0], s.variant) for s, _ in group]):
             for a in _parity(plugin, [group[i] for i in idx]):

@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from plugsmith.cli import main
 from tests.realworld.conftest import CORPUS
 from tests.realworld.corpus import Library, Project
+
+from plugsmith.cli import main
 
 _ROLE = {"library": "library", "extension": "extension", "vendored": "dependency"}
 

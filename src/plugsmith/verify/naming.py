@@ -83,9 +83,9 @@ NAME_RULES: tuple[NameRule, ...] = (
              example=("libportaudio64bit.dll", "portaudio"),
              source="sounddevice 0.5.2 _sounddevice_data/portaudio-binaries/libportaudio64bit.dll"),
     NameRule(name="lib-prefix", pattern=re.compile(r"^lib(?=.)"),
-             example=("_libfoo.so", "_libfoo"),
-             source="the Unix convention: libglfw.so is glfw (a leading underscore is kept: _libfoo.so / _foo.dll "
-                    "are matched by the 'underscore-lib' merge rule)"),
+             example=("libsodium.26.dylib", "sodium"),
+             source="the Unix convention (pyzmq 27.1.0 zmq/.dylibs/libsodium.26.dylib); a leading underscore "
+                    "is kept: _libfoo.so / _foo.dll are joined by the 'underscore-lib' merge rule"),
 )
 
 

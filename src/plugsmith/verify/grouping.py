@@ -63,7 +63,7 @@ def group(artifacts: Sequence[Artifact], *, explicit: frozenset[str] = frozenset
           overrides: Sequence[tuple[str, str]] = ()) -> tuple[Artifact, ...]:
     """``artifacts`` with ``plugin`` set to their group's name and ``variant`` to their label.
     ``explicit``: display paths the user named one by one."""
-    keys = [_key(a) for a in artifacts]
+    keys = _unscoped([_key(a) for a in artifacts])
     forced = _overrides(artifacts, overrides)
     _explicit_rule(artifacts, keys, explicit, forced)
     suffixed = _merge(artifacts, keys, forced)
@@ -102,6 +102,16 @@ def _key(artifact: Artifact) -> GroupKey:
         scope = str(path.parent) if artifact.container is not None and str(path.parent) != "." else ""
         return GroupKey(kind="plugin", scope=scope, name=extension_name(path.name))
     return GroupKey(kind="plugin", scope="", name=library_name(path.name))
+
+
+def _unscoped(keys: list[GroupKey]) -> list[GroupKey]:
+    """A package folder only tells apart modules that share a name (``pkga/_speedups``,
+    ``pkgb/_speedups``); alone, a module joins a library of its name (``greet.cpython-311-*.so``
+    beside ``libgreet.dylib``)."""
+    scopes: dict[tuple[str, str], set[str]] = {}
+    for k in keys:
+        scopes.setdefault((k.kind, k.name), set()).add(k.scope)
+    return [replace(k, scope="") if len(scopes[(k.kind, k.name)] - {""}) <= 1 else k for k in keys]
 
 
 def _overrides(artifacts: Sequence[Artifact], overrides: Sequence[tuple[str, str]]) -> dict[int, str]:

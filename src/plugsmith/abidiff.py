@@ -150,9 +150,10 @@ def _artifact_snapshot(path: Path, source: str) -> Snapshot:
         raise InputError(f"{source}: {broken[0]}")
     if not identified:
         raise InputError(f"{source}: no ELF, Mach-O or PE binaries found")
-    for item in identified:
+    plugins = [a for a in identified if a.role != "dependency"] or identified  # vendored copies are not the ABI
+    for item in plugins:
         ins = item.inspection
-        key = (item.plugin, item.target)
+        key = (item.plugin, f"{item.target}:{item.variant}" if item.variant else item.target)
         if key in out:
             raise ConfigError(f"{source}: two artifacts of plugin '{key[0]}' for {key[1]}; diff one release "
                               f"folder per side")

@@ -34,6 +34,9 @@ def release_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-map", action="append", default=[], metavar="GLOB=TARGET",
                    help="name the target of artifacts whose path (archive!member) or derived target "
                         "(e.g. linux-x86_64) matches GLOB (repeatable; first match wins)")
+    p.add_argument("--group", action="append", default=[], metavar="NAME=GLOB",
+                   help="put artifacts whose shown path (archive!member) matches GLOB in group NAME, compared "
+                        "across platforms whatever their file names (repeatable; first match wins)")
     p.add_argument("--expect", action="append", default=[], metavar="TARGET",
                    help="a target that must be present (repeatable; default: policy.targets, else the "
                         "project's targets when a project applies)")
@@ -78,10 +81,14 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
 
     contract_path: Path | None = getattr(args, "contract", None)
     artifacts: list[Path] = getattr(args, "artifacts", [])
+    from plugsmith.verify.grouping import parse_overrides
+
     target_map = parse_target_map(getattr(args, "target_map", []))
+    groups = parse_overrides(getattr(args, "group", []) or [])
     if artifacts:
         project = project_for(args)
-        found = verify.from_paths(artifacts, work, target_map=target_map, cache=inspection_cache(args))
+        found = verify.from_paths(artifacts, work, target_map=target_map, cache=inspection_cache(args),
+                                  groups=groups, targets=project.targets if project is not None else ())
         if args.target:
             found = _select(found, args.target)
         contract = load_contract(contract_path, display_path(contract_path)) if contract_path else None

@@ -49,6 +49,7 @@ class Inspection:
     slice_index: int | None = None  # fat Mach-O slice number, None for thin files
     min_os: str | None = None  # Mach-O minimum OS ("11.0")
     glibc_max: str | None = None  # highest GLIBC_x.y version needed (ELF)
+    libc: str | None = None  # ELF: "musl" or "gnu" (from PT_INTERP, DT_NEEDED, GLIBC_ versions); None: no libc seen
     # ELF version definitions (.gnu.version_d) in file order: (node, parents); the base definition
     # (VER_FLG_BASE, named after the soname) is not a node and is left out
     version_defs: tuple[tuple[str, tuple[str, ...]], ...] = ()

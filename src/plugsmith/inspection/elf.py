@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,8 @@ def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
     needs = tuple((_text(req.name), tuple(_text(aux.name) for aux in req.get_auxiliary_symbols()))
                   for req in binary.symbols_version_requirement)
     requirements = [version for _, versions in needs for version in versions]
+    interpreter = _text(binary.interpreter) if binary.has_interpreter else None
+    glibc_max = _highest_glibc(requirements)
     inspection = Inspection(
         path=path,
         format="elf",
@@ -159,11 +161,37 @@ def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
         exports=tuple(_elf_exports(binary, frozenset(name for name, _ in version_defs))),
         imports=tuple(needed),
         soname=sonames[0] if sonames else None,
-        glibc_max=_highest_glibc(requirements),
+        glibc_max=glibc_max,
+        libc=libc_of(interpreter, needed, glibc_max),
         version_defs=version_defs,
         version_needs=needs,
     )
     return (inspection,)
+
+
+#: How an ELF shows its C library, first match wins. Evidence: musl's dynamic loader is
+#: ``/lib/ld-musl-<arch>.so.1`` (musl's Makefile); Alpine's musl is ``libc.musl-<arch>.so.1``
+#: (the musllinux wheels of markupsafe 3.0.3 need it); zig links musl shared objects against
+#: ``libc.so`` (zig 0.13 ``-target x86_64-linux-musl``); glibc is ``libc.so.6`` with ``GLIBC_x.y``
+#: versions and the ``ld-linux*`` loader.
+#: Rows: (where, how, text, libc); ``how`` is "prefix" of the file name or "exact" name.
+LIBC_EVIDENCE: tuple[tuple[str, str, str, str], ...] = (
+    ("interpreter", "prefix", "ld-musl-", "musl"),
+    ("needed", "prefix", "libc.musl-", "musl"),
+    ("needed", "exact", "libc.so", "musl"),
+    ("interpreter", "prefix", "ld-linux", "gnu"),
+    ("needed", "exact", "libc.so.6", "gnu"),
+)
+
+
+def libc_of(interpreter: str | None, needed: Sequence[str], glibc_max: str | None) -> str | None:
+    """``musl``, ``gnu`` or None (no C library seen: a library that needs none)."""
+    names = [interpreter.rsplit("/", 1)[-1]] if interpreter else []
+    for where, how, text, libc in LIBC_EVIDENCE:
+        for name in names if where == "interpreter" else needed:
+            if name == text or (how == "prefix" and name.startswith(text)):
+                return libc
+    return "gnu" if glibc_max else None
 
 
 def _check_elf_consistency(binary: Any, layout: _ElfLayout) -> None:

@@ -56,6 +56,7 @@ def to_data(verdict: Verdict, *, contract: str | None = None) -> dict[str, Any]:
                 "ordinal_mismatches": [_mismatch(m) for m in getattr(t, "ordinal_mismatches", ())],
                 "notes": list(getattr(t, "notes", ())),
                 "nodes": [{"symbol": s, "node": n} for s, n in getattr(t, "nodes", ())],
+                "role": t.role,
             }
             for t in verdict.targets
         ],
@@ -68,6 +69,16 @@ def to_data(verdict: Verdict, *, contract: str | None = None) -> dict[str, Any]:
                 "cause": a.cause,
             }
             for a in verdict.asymmetric
+        ],
+        "groups": [
+            {
+                "name": g.name,
+                "role": g.role,
+                "members": [{"artifact": m.artifact, "target": m.target, "variant": m.variant} for m in g.members],
+                "comparisons": [list(c) for c in g.comparisons],
+                "dependencies": list(g.dependencies),
+            }
+            for g in verdict.groups
         ],
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from plugsmith.report._matrix import failed_checks, groups
 from plugsmith.report._text import escaped
-from plugsmith.report.terminal import findings, verdict_line
+from plugsmith.report.terminal import findings, group_lines, verdict_line
 from plugsmith.verify import Verdict
 
 MATRIX_ROWS = 200  # beyond this the matrix shows symbols with findings only
@@ -30,6 +30,11 @@ def to_markdown(verdict: Verdict, *, title: str = "plugsmith verify") -> str:
             lines.append(f"| {_esc(t.plugin)} | {_esc(t.target)} | `{_esc(str(t.artifact))}` | {len(t.exported)} | "
                          f"{len(t.leaked)} | {len(t.missing)} | {policy} | {'✅ ok' if t.ok else '❌ FAIL'} |")
         lines.append("")
+    grouped = group_lines(verdict)
+    if grouped:
+        lines += ["<details><summary>Groups: which files were compared with which</summary>", "",
+                  *(("  " if g.startswith("  ") else "") + f"- {_esc(g.strip())}" for g in grouped), "",
+                  "</details>", ""]
     checks = failed_checks(verdict)
     if checks:
         lines += ["### Policy", ""] + [f"- ❌ **{_esc(c)}** {_esc(w)}: {_esc(m)}" for w, c, m in checks] + [""]

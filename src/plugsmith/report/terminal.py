@@ -74,11 +74,29 @@ def render_terminal(verdict: Verdict, console: Console, *, show_all: bool = Fals
         if cut:
             console.print(cut, markup=False, highlight=False)
 
+    for line in group_lines(verdict):
+        console.print(line, markup=False, highlight=False)
     for line in findings(verdict, limit=None if show_all else FINDINGS_PER_TARGET):
         console.print(escaped(line), markup=False, highlight=False)
     for line in notes(verdict):
         console.print(escaped(line), style="dim", markup=False, highlight=False)
     console.print(verdict_line(verdict), style=style, markup=False)
+
+
+def group_lines(verdict: Verdict) -> list[str]:
+    """Which files were compared with which: each group, its members, its comparisons, its dependencies."""
+    out: list[str] = []
+    for g in verdict.groups:
+        if g.role == "dependency":
+            out.append(f"dependency {g.name} (vendored: not a plugin, not compared): "
+                       + ", ".join(f"{m.target} {m.artifact}" for m in g.members))
+            continue
+        out.append(f"group {g.name} ({g.role}, {len(g.members)} artifact{'s' if len(g.members) != 1 else ''}):")
+        out += [f"  {m.target}: {m.artifact}" for m in g.members]
+        out += [f"  compared: {', '.join(c)}" for c in g.comparisons]
+        if g.dependencies:
+            out.append(f"  dependencies shipped beside it: {', '.join(g.dependencies)}")
+    return out
 
 
 def notes(verdict: Verdict) -> list[str]:

@@ -23,7 +23,17 @@ from plugsmith.policy import Policy
 from plugsmith.verify.checks import apply as apply_policy
 from plugsmith.verify.collect import Artifact, ArtifactSet, BuildRecord, ShippedFile, from_build, from_paths
 from plugsmith.verify.exports import check_artifact
-from plugsmith.verify.model import Asymmetry, Mismatch, PolicyCheck, Subject, TargetResult, Verdict
+from plugsmith.verify.grouping import comparisons
+from plugsmith.verify.model import (
+    Asymmetry,
+    Group,
+    GroupMember,
+    Mismatch,
+    PolicyCheck,
+    Subject,
+    TargetResult,
+    Verdict,
+)
 from plugsmith.verify.parity import asymmetries
 
 __all__ = [
@@ -32,6 +42,8 @@ __all__ = [
     "Asymmetry",
     "BuildRecord",
     "Expectation",
+    "Group",
+    "GroupMember",
     "Mismatch",
     "PolicyCheck",
     "ShippedFile",
@@ -84,7 +96,7 @@ def verify_paths(paths: Sequence[Path], *, contract: Contract | None = None, mat
 
 def check(subjects: Sequence[Subject]) -> Verdict:
     """Exports and parity (no policy) for subjects already paired with their contracts."""
-    results = tuple(check_artifact(s) for s in subjects)
+    results = tuple(replace(check_artifact(s), role=s.role) for s in subjects)
     problems = () if subjects else ("nothing to verify: no artifacts were given or found",)
     return Verdict(targets=results, asymmetric=asymmetries(subjects, results), problems=problems)
 
@@ -92,9 +104,10 @@ def check(subjects: Sequence[Subject]) -> Verdict:
 def judge(found: ArtifactSet, expectation: Expectation) -> Verdict:
     """The verdict on ``found``: contract, parity, then policy (when the expectation has one)."""
     targets = {t.name: t for t in expectation.targets}
-    subjects = [_subject(a, expectation.contract_for(a.plugin), targets.get(a.target)) for a in found.artifacts]
+    subjects = [_subject(a, None if a.role == "dependency" else expectation.contract_for(a.plugin),
+                         targets.get(a.target)) for a in found.artifacts]
     subjects = _distinct(subjects)
-    verdict = check(subjects)
+    verdict = replace(check(subjects), groups=groups_of(found.artifacts, subjects))
     if found.problems:
         kept = verdict.problems if subjects else ()
         verdict = replace(verdict, problems=kept + found.problems)
@@ -110,11 +123,41 @@ def judge(found: ArtifactSet, expectation: Expectation) -> Verdict:
 def _subject(artifact: Artifact, contract: Contract | None, target: Target | None) -> Subject:
     return Subject(plugin=artifact.plugin, target=artifact.target, inspection=artifact.inspection,
                    contract=contract, expect_os=target.os if target else None,
-                   expect_arch=target.arch if target else None)
+                   expect_arch=target.arch if target else None, role=artifact.role, variant=artifact.variant)
+
+
+def groups_of(artifacts: Sequence[Artifact], subjects: Sequence[Subject]) -> tuple[Group, ...]:
+    """``subjects[i]`` is ``artifacts[i]``'s (its target label): each group with its members, the
+    comparisons made, and the dependencies shipped in the same archives (or, outside archives, beside
+    them)."""
+    by_name: dict[str, list[int]] = {}
+    for i, a in enumerate(artifacts):
+        by_name.setdefault(a.plugin, []).append(i)
+    deps: dict[str | None, list[str]] = {}
+    for name, idx in by_name.items():
+        if artifacts[idx[0]].role == "dependency":
+            for i in idx:
+                deps.setdefault(artifacts[i].container, []).append(name)
+    out = []
+    for name, idx in by_name.items():
+        role = artifacts[idx[0]].role
+        members = tuple(GroupMember(artifact=str(artifacts[i].inspection.path), target=subjects[i].target,
+                                    variant=artifacts[i].variant) for i in idx)
+        compared: tuple[tuple[str, ...], ...] = ()
+        shipped: tuple[str, ...] = ()
+        if role != "dependency":
+            compared = tuple(tuple(members[j].target for j in c)
+                             for c in comparisons([(artifacts[i].target, artifacts[i].variant) for i in idx])
+                             if len(c) > 1)
+            shipped = tuple(dict.fromkeys(d for i in idx for d in deps.get(artifacts[i].container, ())))
+        out.append(Group(name=name, role=role, members=members, comparisons=compared, dependencies=shipped))
+    return tuple(out)
 
 
 def _distinct(subjects: list[Subject]) -> list[Subject]:
-    """Two artifacts of one plugin for the same target: tell them apart by file (and slice)."""
+    """A variant is shown as ``<target>:<variant>``; two artifacts of one plugin for the same target
+    that still look alike are told apart by file (and slice)."""
+    subjects = [replace(s, target=f"{s.target}:{s.variant}") if s.variant else s for s in subjects]
     counts: dict[tuple[str, str], int] = {}
     for s in subjects:
         counts[(s.plugin, s.target)] = counts.get((s.plugin, s.target), 0) + 1

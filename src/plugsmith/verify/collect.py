@@ -25,18 +25,15 @@ from plugsmith._fs import display_path
 from plugsmith.archives import Budget, Limits, archive_kind, extract
 from plugsmith.errors import InputError
 from plugsmith.inspection import Inspection, InspectionCache, inspect_many, is_binary
-from plugsmith.verify.naming import Role, role
+from plugsmith.verify.grouping import group
+from plugsmith.verify.identity import derived_target, match_targets
+from plugsmith.verify.naming import EXTENSION_NAMES, Role, extension_name, library_name, role
 
 if TYPE_CHECKING:
     from plugsmith.engine.engine import BuildResult
+    from plugsmith.matrix import Target
     from plugsmith.plan import Plan
 
-_LIB_NAME = re.compile(
-    r"^(?:lib)?(?P<name>.+?)"
-    r"(?:\.(?:cpython-[^.]+|cp\d+-[^.]+|abi3|pypy[^.]*))?"
-    r"(?:\.so(?:\.[0-9.]+)?|\.dylib|\.dll|\.pyd|\.bundle)?$",
-    re.IGNORECASE,
-)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: File names that promise a shared library; such a file that is not a binary is a finding.
 LIBRARY_LIKE = re.compile(r"\.(?:so(?:\.[0-9]+)*|dylib|dll|pyd|bundle)$", re.IGNORECASE)
@@ -107,11 +104,14 @@ CacheChoice = InspectionCache | Literal["default"] | None
 
 
 def from_paths(paths: Sequence[Path], workdir: Path, *, target_map: Sequence[tuple[str, str]] = (),
-               limits: Limits | None = None, cache: CacheChoice = "default") -> ArtifactSet:
+               limits: Limits | None = None, cache: CacheChoice = "default",
+               groups: Sequence[tuple[str, str]] = (), targets: Sequence[Target] = ()) -> ArtifactSet:
     """Every binary under ``paths`` (files, folders, archives; archives unpacked under ``workdir``,
-    which the caller removes), inspected and named."""
+    which the caller removes), inspected, grouped (:mod:`.grouping`; ``groups``: ``--group``
+    overrides) and named by target (:mod:`.identity`: the matrix ``targets`` their facts match, or
+    a derived name; ``target_map`` decides first)."""
     gathered = gather(paths, workdir, limits)
-    artifacts, broken = identify(gathered.binaries, target_map, cache=cache)
+    artifacts, broken = identify(gathered.binaries, target_map, cache=cache, groups=groups, targets=targets)
     return ArtifactSet(artifacts=tuple(artifacts), files=tuple(ShippedFile(display=f.display, path=f.path)
                                                                for f in gathered.binaries),
                        problems=gathered.problems + tuple(broken))
@@ -141,13 +141,16 @@ def from_build(plan: Plan, result: BuildResult | None = None, *, cache: CacheCho
 
 
 def plugin_name(path: Path | str) -> str:
-    name = Path(path).name
-    match = _LIB_NAME.match(name)
-    return match.group("name") if match else Path(name).stem
+    """The name one file alone stands for (``naming``'s rules); grouping may join it to others."""
+    name = Path(str(path).replace("\\", "/")).name
+    if EXTENSION_NAMES.match(name):
+        return extension_name(name)
+    return library_name(name)
 
 
 def target_name(ins: Inspection) -> str:
-    return f"{ins.os}-{ins.arch}"
+    """The target name derived from the artifact's facts alone (``linux-x86_64-musl``)."""
+    return derived_target(ins)
 
 
 def gather(paths: Iterable[Path], workdir: Path, limits: Limits | None = None) -> Gathered:
@@ -211,10 +214,12 @@ def _not_binary(path: Path, display: str) -> str:
 
 
 def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = (), *,
-             cache: CacheChoice = "default") -> tuple[list[Artifact], list[str]]:
-    """Inspect each binary (in parallel, through ``cache``; None reads every file afresh). One that
-    does not parse is a problem line naming it (so the rest of a release is still checked and
-    reported), or an ``InputError`` when the user named it."""
+             cache: CacheChoice = "default", groups: Sequence[tuple[str, str]] = (),
+             targets: Sequence[Target] = ()) -> tuple[list[Artifact], list[str]]:
+    """Inspect each binary (in parallel, through ``cache``; None reads every file afresh), then
+    group and name them (see ``from_paths``). One that does not parse is a problem line naming it
+    (so the rest of a release is still checked and reported), or an ``InputError`` when the user
+    named it."""
     out: list[Artifact] = []
     broken: list[str] = []
     items = list(found)
@@ -227,14 +232,17 @@ def identify(found: Iterable[Found], target_map: Sequence[tuple[str, str]] = (),
         for ins in inspections:
             shown = replace(ins, path=Path(item.display))
             out.append(Artifact(plugin=plugin_name(item.display.rsplit("!", 1)[-1]),
-                                target=_mapped(item.display, shown, target_map), inspection=shown,
+                                target=target_name(shown), inspection=shown,
                                 container=item.container, role=role(item.display, shown)))
-    return out, broken
+    explicit = frozenset(i.display for i in items if i.explicit)
+    grouped = match_targets(group(out, explicit=explicit, overrides=groups), targets)
+    return [replace(a, target=_mapped(str(a.inspection.path), a.inspection, target_map) or a.target)
+            for a in grouped], broken
 
 
-def _mapped(display: str, ins: Inspection, target_map: Sequence[tuple[str, str]]) -> str:
+def _mapped(display: str, ins: Inspection, target_map: Sequence[tuple[str, str]]) -> str | None:
     derived = target_name(ins)
     for glob, target in target_map:
         if fnmatch.fnmatchcase(display, glob) or fnmatch.fnmatchcase(derived, glob):
             return target
-    return derived
+    return None

@@ -9,7 +9,7 @@ from pathlib import Path
 from plugsmith.contract import Contract
 from plugsmith.inspection import Inspection
 
-__all__ = ["Asymmetry", "Mismatch", "PolicyCheck", "Subject", "TargetResult", "Verdict"]
+__all__ = ["Asymmetry", "Group", "GroupMember", "Mismatch", "PolicyCheck", "Subject", "TargetResult", "Verdict"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +22,8 @@ class Subject:
     contract: Contract | None = None  # the full contract; filtered here per target. None: parity only
     expect_os: str | None = None
     expect_arch: str | None = None
+    role: str = "library"  # library, extension, dependency (a dependency is never compared)
+    variant: str | None = None  # compared with the other platforms, never with another variant
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +61,7 @@ class TargetResult:
     ordinal_mismatches: tuple[Mismatch, ...] = ()  # PE: contract ordinal / NONAME vs the DLL
     notes: tuple[str, ...] = ()  # facts, not failures: no versions on this format, removed markers
     nodes: tuple[tuple[str, str | None], ...] = ()  # (symbol, contract node) of each expected symbol
+    role: str = "library"  # library, extension, dependency
 
     @property
     def ok(self) -> bool:
@@ -76,12 +79,31 @@ class Asymmetry:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GroupMember:
+    artifact: str  # the shown path (``release.whl!pkg/libfoo.so``)
+    target: str  # as in TargetResult.target (``linux-x86_64:x11`` for a variant)
+    variant: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    """One library across platforms: which files were compared with which."""
+
+    name: str
+    role: str  # library, extension, dependency
+    members: tuple[GroupMember, ...]
+    comparisons: tuple[tuple[str, ...], ...] = ()  # target labels checked for parity together
+    dependencies: tuple[str, ...] = ()  # names of dependency groups shipped in the same archives
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Verdict:
     targets: tuple[TargetResult, ...]
     asymmetric: tuple[Asymmetry, ...]
     problems: tuple[str, ...] = ()  # whole-run problems (e.g. nothing to verify)
     policy: tuple[PolicyCheck, ...] = ()  # whole-set policy checks (expected targets present)
     skipped_checks: tuple[str, ...] = ()  # policy checks the user chose not to run (``--skip-check``)
+    groups: tuple[Group, ...] = ()  # which files were compared with which (verify.judge fills it)
 
     @property
     def ok(self) -> bool:

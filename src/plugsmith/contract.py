@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 from plugsmith._fs import read_user_text
 from plugsmith.errors import ConfigError, Location, PlugsmithError
-from plugsmith.platforms import ARCH_SYNONYMS, ARCHES, OSES
+from plugsmith.platforms import ARCH_SYNONYMS, ARCHES, OS_ROWS, OSES
 
 Kind = Literal["function", "data"]
 KINDS: tuple[str, ...] = ("function", "data")
@@ -479,12 +479,15 @@ def _is_glob(item: str) -> bool:
 
 
 #: ``(target, os, arch)`` of every target a contract's conditions are judged against: each
-#: supported pair, plus its musl and pinned-glibc names on Linux.
+#: supported pair, plus its names with a non-default libc (``-musl``) and a glibc pin on Linux,
+#: as build_matrix.yaml names targets.
 _UNIVERSE: tuple[tuple[str, str, str], ...] = tuple(
     (f"{r.os}-{r.arch}{suffix}", r.os, r.arch)
-    for r in ARCHES for suffix in (("", "-musl", "-glibc2.28") if r.os == "linux" else ("",))
+    for r in ARCHES for suffix in ("", *(f"-{libc}" for libc in OS_ROWS[r.os].libcs[1:]),
+                                    *(("-glibc2.28",) if OS_ROWS[r.os].glibc_pin else ()))
 )
-_KNOWN: frozenset[str] = frozenset({*OSES, *(r.arch for r in ARCHES), *(f"{r.os}-{r.arch}" for r in ARCHES)})
+_KNOWN: frozenset[str] = frozenset({*OSES, *(r.arch for r in ARCHES), *(f"{r.os}-{r.arch}" for r in ARCHES),
+                                    *(f"{r.os}-{r.arch}-{libc}" for r in ARCHES for libc in OS_ROWS[r.os].libcs[1:])})
 
 
 def _platform_problem(item: str) -> tuple[str, str]:

@@ -16,8 +16,11 @@ For plugin ``greet`` the header is ``greet_export.h`` (``header_name``) and defi
 
 Platform conditions (``only=`` / ``except=``) become preprocessor conditions on the compiler's own
 macros (``_WIN32``, ``__APPLE__``, ``__linux__``, ``__x86_64__`` ...). A target-name glob is
-expanded over the platforms plugsmith knows; libc suffixes (``-musl``) cannot be told apart by
-the preprocessor. The build can instead pass a contract already filtered for the target.
+expanded over the platforms plugsmith knows, libc included: ``linux-x86_64-musl`` tests that the
+C library is not glibc (``__GLIBC__``, which ``<features.h>`` defines; the header includes it on
+Linux when a condition needs it), and ``except=linux-*-musl`` the opposite, as build_matrix.yaml
+names targets. A glibc pin or a custom target name cannot be seen by the preprocessor: the build
+passes a contract already filtered for the target.
 
 Build convention (hooked in by the build stage): the header is written to
 ``<work_dir>/include/<plugin>_export.h`` for each job (``work_dir`` is ``build/<target>/<plugin>/``),
@@ -33,7 +36,7 @@ from pathlib import Path
 
 from plugsmith import _fs
 from plugsmith.contract import Contract, Symbol
-from plugsmith.platforms import ARCHES
+from plugsmith.platforms import ARCHES, OS_ROWS
 
 __all__ = ["building_macro", "compile_flags", "header_name", "include_dir", "macro_prefix", "render", "write"]
 
@@ -49,6 +52,14 @@ ARCH_TESTS: dict[str, str] = {
     "x86": "(defined(__i386__) || defined(_M_IX86))",
     "arm": "(defined(__arm__) || defined(_M_ARM))",
     "riscv64": "(defined(__riscv) && __riscv_xlen == 64)",
+}
+
+
+#: The C library, where a Linux condition names it; glibc's ``<features.h>`` defines ``__GLIBC__``,
+#: musl's does not (musl deliberately has no macro of its own).
+LIBC_TESTS: dict[str, str] = {
+    "gnu": "defined(__GLIBC__)",
+    "musl": "!defined(__GLIBC__)",
 }
 
 
@@ -71,9 +82,18 @@ def _pattern_test(pattern: str) -> str:
         return OS_TESTS[pattern]
     if pattern in ARCH_TESTS:
         return ARCH_TESTS[pattern]
-    pairs = [(r.os, r.arch) for r in ARCHES if fnmatch.fnmatchcase(f"{r.os}-{r.arch}", pattern)
-             or fnmatch.fnmatchcase(f"{r.os}-{r.arch}-x", pattern)]
-    tests = [f"({OS_TESTS[os]} && {ARCH_TESTS.get(arch, '0')})" for os, arch in pairs]
+    tests = []
+    for r in ARCHES:
+        base = f"{r.os}-{r.arch}"
+        libcs = OS_ROWS[r.os].libcs
+        # a target is named without its default libc (linux-x86_64 is glibc), with any other (-musl)
+        named = [libc for libc in libcs if fnmatch.fnmatchcase(base if libc == libcs[0] else f"{base}-{libc}",
+                                                               pattern)]
+        if (libcs and len(named) == len(libcs)) or (not libcs and fnmatch.fnmatchcase(base, pattern)):
+            tests.append(f"({OS_TESTS[r.os]} && {ARCH_TESTS.get(r.arch, '0')})")
+        elif named:
+            libc = " || ".join(LIBC_TESTS[n] for n in named)
+            tests.append(f"({OS_TESTS[r.os]} && {ARCH_TESTS.get(r.arch, '0')} && ({libc}))")
     return "(" + " || ".join(tests) + ")" if tests else "0"
 
 
@@ -118,6 +138,11 @@ def render(contract: Contract, *, plugin: str) -> str:
         f"#  define {p}_DEPRECATED(since)",
         "#endif",
         "",
+    ]
+    if any("__GLIBC__" in (_condition(sym) or "") for sym in live):
+        out += ["#if defined(__linux__)", "#  include <features.h>  /* __GLIBC__: conditions below name a C library */",
+                "#endif", ""]
+    out += [
         "/* One macro per contract symbol: put it on the declaration and the definition. */",
     ]
     for sym in live:

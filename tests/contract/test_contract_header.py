@@ -190,3 +190,32 @@ def test_build_pipeline_with_the_header_hook(tmp_path: Path) -> None:
                 for j in resolved.jobs for ins in inspect_file(j.artifact)]
     verdict = check(subjects)
     assert verdict.ok and len(verdict.targets) == len(TARGETS)
+
+
+@pytest.mark.parametrize(("triple", "expected"), [("x86_64-linux-musl", "musl"), ("x86_64-linux-gnu", "gnu"),
+                                                  ("aarch64-linux-musl", "none")])
+def test_libc_conditions_tell_musl_from_glibc(tmp_path: Path, triple: str, expected: str) -> None:
+    """``only=linux-x86_64-musl`` / ``only=linux except=linux-*-musl``: the header includes <features.h>
+    and tests __GLIBC__, so the compiler sees exactly the symbols of that C library (and arch)."""
+    contract = parse("version 1\nlx_any function only=linux\nlx_musl function only=linux-x86_64-musl\n"
+                     "lx_gnu function only=linux except=linux-*-musl\n", "symbols/lx.symbols")
+    header = render(contract, plugin="lx")
+    assert "#  include <features.h>" in header
+    (tmp_path / "lx_export.h").write_text(header)
+    (tmp_path / "probe.c").write_text(
+        '#include "lx_export.h"\n'
+        "#if LX_HAS_lx_musl && LX_HAS_lx_gnu\nconst char *which = \"both\";\n"
+        "#elif LX_HAS_lx_musl\nconst char *which = \"musl\";\n#elif LX_HAS_lx_gnu\nconst char *which = \"gnu\";\n"
+        "#else\nconst char *which = \"none\";\n#endif\n"
+        "#if !LX_HAS_lx_any\n#error lx_any is on every Linux target\n#endif\n")
+    done = subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target", triple, "-E", "-P", f"-I{tmp_path}",
+                           str(tmp_path / "probe.c")], capture_output=True, text=True, env=zig_env(), check=False,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f'const char *which = "{expected}";' in done.stdout
+
+
+def test_libc_conditions_render_without_features_h_when_unused() -> None:
+    header = render(parse("version 1\na function only=linux\n", "s"), plugin="p")
+    assert "features.h" not in header
+    assert "#if defined(__linux__)\n#define P_EXPORT_a" in header

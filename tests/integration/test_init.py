@@ -7,10 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import REPO, Cli, tree
 
-SHARED = ["build_matrix.yaml", "ci/github-actions.yml", "noxfile.py", "plugins/greet/greet.c",
+SHARED = ["build_matrix.yaml", "ci/github-actions.yml", "ci/gitlab-ci.yml", "noxfile.py", "plugins/greet/greet.c",
           "plugins/greet/include/greet.h", "plugins/greet/util.c", "plugins/greet/util.h", "symbols/greet.symbols",
           "toolchains/README.md"]
 PIN_HEADER = ("# Where this project's noxfile, CI workflows and action install plugsmith from (a pip requirements\n"

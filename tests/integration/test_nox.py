@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import REPO, Cli, tree
 
 pytest.importorskip("nox", reason="nox is in plugsmith's [test] extra: pip install -e '.[test]'")

@@ -20,6 +20,8 @@ without --force. Then run 'plugsmith run' in DIR."""
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="DIR",
                    help="project folder (created if missing; default: the current folder)")
+    p.add_argument("-C", "--directory", type=Path, default=None, metavar="DIR",
+                   help="run in DIR: a relative project folder is created there")
     p.add_argument("-n", "--name", help="plugin name, a lower-case C identifier (default: from the folder name)")
     p.add_argument("--force", action="store_true", help="overwrite files that already exist")
     p.add_argument("--plugsmith-spec", metavar="REQUIREMENT", default=os.environ.get("PLUGSMITH_SPEC"),
@@ -30,9 +32,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from plugsmith import init
-    from plugsmith.cli.common import rel
+    from plugsmith.cli.common import in_directory, rel
 
-    folder: Path = args.folder
+    folder: Path = in_directory(args, args.folder)
     name = args.name or init.default_name(folder)
     files = sorted([*init.render(name), init.pin_file(args.plugsmith_spec or init.pinned_requirement())],
                    key=lambda f: str(f.path))

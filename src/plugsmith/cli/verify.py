@@ -23,7 +23,7 @@ defaults; see docs/verify.md) checks imports, glibc and macOS ceilings, install 
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    project_options(p)
+    project_options(p, flags=False)
     report_options(p)
     p.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT",
                    help="binaries, folders or archives to check")

@@ -53,8 +53,10 @@ def test_symbols_check_with_directory(example: Path, tmp_path: Path, cli: Cli) -
     assert sorted(s["name"] for s in json.loads(res.out)["symbols"]) == GREET
 
 
-def test_directory_that_does_not_exist(tmp_path: Path, cli: Cli) -> None:
-    res = cli("symbols", "check", "-C", str(tmp_path / "nope"), "a.symbols", cwd=tmp_path)
+@pytest.mark.parametrize("argv", [["symbols", "check", "a.symbols"], ["verify", "a.so"], ["targets"],
+                                  ["diff", "a.symbols", "b.symbols"]], ids=["symbols", "verify", "targets", "diff"])
+def test_directory_that_does_not_exist(tmp_path: Path, cli: Cli, argv: list[str]) -> None:
+    res = cli(*argv, "-C", str(tmp_path / "nope"), cwd=tmp_path)
     assert res.code == 2
     assert res.err == f"plugsmith: error: -C {tmp_path / 'nope'}: no such folder\n"
 

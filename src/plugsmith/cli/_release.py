@@ -74,6 +74,8 @@ def project_for(args: argparse.Namespace) -> Matrix | None:
         return matrix.load(args.config)
     if flag(args, "no_project"):
         return None
+    if not project_dir(args).is_dir():
+        raise ConfigError(f"-C {project_dir(args)}: no such folder")
     try:
         candidate = matrix.find_config(project_dir(args))  # here or in a parent folder, as git finds .git
     except ConfigError:

@@ -7,9 +7,10 @@ checks that ``plugsmith init --name greet`` reproduces the repository's own file
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,10 @@ from plugsmith import _fs
 from plugsmith.errors import ConfigError
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,40}\Z")
+
+#: The file of a new project that says where its noxfile, CI workflows and action get plugsmith from
+#: (a pip requirements file; $PLUGSMITH_SPEC overrides it).
+PIN_FILE = "plugsmith-requirements.txt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,37 @@ def render(name: str) -> list[NewFile]:
             rel = rel.with_name(".gitignore")
         out.append(NewFile(rel, text.replace("__NAME__", name.upper()).replace("__name__", name)))
     return sorted(out, key=lambda f: str(f.path))
+
+
+def pinned_requirement() -> str:
+    """The requirement that reinstalls the plugsmith running now, from how it was installed
+    (PEP 610's direct_url.json): ``plugsmith @ git+URL@COMMIT`` for a VCS install, ``plugsmith @
+    file:///PATH`` for a local folder or wheel, ``plugsmith==VERSION`` only when it came from an index."""
+    try:
+        dist = metadata.distribution("plugsmith")
+    except metadata.PackageNotFoundError:  # running from a source tree without installing
+        return f"plugsmith @ {Path(__file__).resolve().parents[2].as_uri()}"
+    raw = dist.read_text("direct_url.json")
+    if not raw:
+        return f"plugsmith=={dist.version}"
+    info = json.loads(raw)
+    url = str(info.get("url", ""))
+    vcs = info.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") and vcs.get("commit_id"):
+        sub = info.get("subdirectory")
+        return f"plugsmith @ {vcs['vcs']}+{url}@{vcs['commit_id']}" + (f"#subdirectory={sub}" if sub else "")
+    return f"plugsmith @ {url}"
+
+
+def pin_file(requirement: str) -> NewFile:
+    """plugsmith-requirements.txt holding ``requirement`` (what ``--plugsmith-spec`` names)."""
+    if not requirement.strip() or "\n" in requirement:
+        raise ConfigError(f"--plugsmith-spec {requirement!r}: expected one pip requirement, e.g. "
+                          "'plugsmith @ git+https://host/plugsmith@<commit>' or a local path")
+    text = ("# Where this project's noxfile, CI workflows and action install plugsmith from (a pip requirements\n"
+            "# file; $PLUGSMITH_SPEC overrides it). Pin a commit or a path you control, not a name on an index.\n"
+            f"{requirement.strip()}\n")
+    return NewFile(Path(PIN_FILE), text)
 
 
 def _walk(node: Traversable, rel: Path) -> list[tuple[Path, str]]:

@@ -128,11 +128,14 @@ def _make_target(os: str, arch: str, libc: str | None = None, glibc: str | None 
 
 
 def find_config(start: Path) -> Path:
+    """``start``'s build_matrix.yaml, else the nearest parent folder's (as git finds .git and nox its noxfile)."""
     path = start / CONFIG_NAME
-    if not path.is_file():
-        raise ConfigError(f"no {CONFIG_NAME} here; run 'plugsmith init' to create one, or pass -C DIR",
-                          location=Location(str(path)))
-    return path
+    found = next((f / CONFIG_NAME for f in (start.resolve(), *start.resolve().parents) if (f / CONFIG_NAME).is_file()),
+                 None)
+    if found is None:
+        raise ConfigError(f"no {CONFIG_NAME} here or in a parent folder; run 'plugsmith init' to create one, "
+                          "or pass -C DIR", location=Location(str(path)))
+    return path if path.is_file() else found
 
 
 def load(config_path: Path) -> Matrix:

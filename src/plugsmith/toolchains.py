@@ -17,7 +17,6 @@ zig (the minimum version is in the triple), and zig has no ``strip`` (use ``-s``
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import sys
 from dataclasses import dataclass
@@ -167,6 +166,4 @@ def write(files: list[ToolchainFile]) -> None:
     from plugsmith import _fs
 
     for f in files:
-        _fs.write_text(f.path, f.text)
-        if f.executable:
-            os.chmod(f.path, 0o755)
+        _fs.write_text(f.path, f.text, executable=f.executable)

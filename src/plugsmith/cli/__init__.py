@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in COMMANDS:
         p = sub.add_parser(module.NAME, parents=[common], help=module.HELP, description=module.DESCRIPTION,
-                           epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                           epilog=getattr(module, "EPILOG", EPILOG),  # diff has exit codes of its own
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         module.configure(p)
         p.set_defaults(execute=module.execute)
     return parser

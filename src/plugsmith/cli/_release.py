@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from plugsmith._fs import display_path
-from plugsmith.cli.common import cache_options, console, flag, inspection_cache, load_plan, project_dir
+from plugsmith.cli.common import (
+    cache_options,
+    console,
+    flag,
+    inspection_cache,
+    load_plan,
+    project_dir,
+    selected_targets,
+)
 from plugsmith.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
@@ -69,8 +77,13 @@ def project_for(args: argparse.Namespace) -> Matrix | None:
         return matrix.load(args.config)
     if flag(args, "no_project"):
         return None
-    candidate = project_dir(args) / matrix.CONFIG_NAME
-    return matrix.load(candidate) if candidate.is_file() else None
+    if not project_dir(args).is_dir():
+        raise ConfigError(f"-C {project_dir(args)}: no such folder")
+    try:
+        candidate = matrix.find_config(project_dir(args))  # here or in a parent folder, as git finds .git
+    except ConfigError:
+        return None
+    return matrix.load(candidate)
 
 
 def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
@@ -89,8 +102,8 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
         project = project_for(args)
         found = verify.from_paths(artifacts, work, target_map=target_map, cache=inspection_cache(args),
                                   groups=groups, targets=project.targets if project is not None else ())
-        if args.target:
-            found = _select(found, args.target)
+        if selected_targets(args):
+            found = _select(found, selected_targets(args))
         contract = load_contract(contract_path, display_path(contract_path)) if contract_path else None
     else:
         if contract_path:

@@ -21,7 +21,7 @@ any changed, missing or new artifact."""
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    project_options(p)
+    project_options(p, flags=False)
     p.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT", help="binaries, folders or archives")
     p.add_argument("--contract", type=Path, metavar="FILE", help="the symbols file (hashed into the manifest)")
     p.add_argument("--target-map", action="append", default=[], metavar="GLOB=TARGET",

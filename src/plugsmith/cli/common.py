@@ -35,7 +35,7 @@ class Parser(argparse.ArgumentParser):
 def common_parent() -> Parser:
     common = Parser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="show each zig command line")
+                        help="more detail (when building: each zig command line)")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show a traceback on errors")
     common.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
@@ -47,24 +47,47 @@ def flag(args: argparse.Namespace, name: str) -> bool:
     return bool(getattr(args, name, False))
 
 
-def project_options(p: argparse.ArgumentParser) -> None:
+def location_options(p: argparse.ArgumentParser, *, directory_help: str | None = None) -> None:
+    """``-C DIR`` and ``-c FILE``, which every sub-command accepts."""
     p.add_argument("-C", "--directory", type=Path, default=None, metavar="DIR",
-                   help="the project folder (default: the current folder)")
+                   help=directory_help or "the project folder (default: the first of the current folder and its "
+                        "parents that holds build_matrix.yaml, as git finds .git)")
     p.add_argument("-c", "--config", type=Path, metavar="FILE",
-                   help="the build matrix (default: DIR/build_matrix.yaml)")
+                   help="the build matrix (default: build_matrix.yaml of the project folder)")
+
+
+def project_options(p: argparse.ArgumentParser, *, flags: bool = True) -> None:
+    """Where the project is and what to select; ``flags`` adds the extra compile/link flags of the
+    commands that build or print build settings (not verify, load, checksums)."""
+    location_options(p)
     p.add_argument("-t", "--target", action="append", default=[], metavar="GLOB",
-                   help="only targets matching GLOB or an OS name (repeatable), e.g. 'linux-*' or macos")
+                   help="only targets matching GLOB or an OS name (repeatable), e.g. 'linux-*' or macos "
+                        f"(default: ${TARGETS_ENV}, comma-separated)")
     p.add_argument("-p", "--plugin", action="append", default=[], metavar="NAME",
                    help="only this plugin (repeatable)")
-    p.add_argument("--cflag", action="append", default=[], metavar="FLAG",
-                   help="extra compile flag, applied last (repeatable; write --cflag=-DX)")
-    p.add_argument("--ldflag", action="append", default=[], metavar="FLAG",
-                   help="extra link flag, applied last (repeatable; write --ldflag=-lm)")
+    if flags:
+        p.add_argument("--cflag", action="append", default=[], metavar="FLAG",
+                       help="extra compile flag, applied last (repeatable; write --cflag=-DX)")
+        p.add_argument("--ldflag", action="append", default=[], metavar="FLAG",
+                       help="extra link flag, applied last (repeatable; write --ldflag=-lm)")
+
+
+#: Environment variables for the options CI jobs set most: the default of -t and of -j.
+TARGETS_ENV = "PLUGSMITH_TARGETS"
+JOBS_ENV = "PLUGSMITH_JOBS"
+
+
+def selected_targets(args: argparse.Namespace) -> list[str]:
+    """``-t`` globs, else those of $PLUGSMITH_TARGETS (comma- or space-separated), else none (all)."""
+    given: list[str] = list(getattr(args, "target", None) or [])
+    if given:
+        return given
+    return [g for g in os.environ.get(TARGETS_ENV, "").replace(",", " ").split() if g]
 
 
 def build_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 2, metavar="N",
-                   help="zig processes at once (default: the CPU count)")
+    p.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
+                   help=f"zig processes at once (default: ${JOBS_ENV}, else the CPU count)")
     p.add_argument("--zig-cache", type=Path, metavar="DIR",
                    help="zig cache folder shared by all builds (default: $PLUGSMITH_ZIG_CACHE, the file's "
                         "zig_cache, or ~/.cache/plugsmith/zig)")
@@ -89,6 +112,20 @@ def inspection_cache(args: argparse.Namespace) -> InspectionCache | None:
     from plugsmith.inspection import InspectionCache
 
     return InspectionCache.default()
+
+
+def jobs(args: argparse.Namespace) -> int:
+    """``-j N``, else $PLUGSMITH_JOBS (read only by commands that build), else the CPU count."""
+    given: int | None = getattr(args, "jobs", None)
+    if given is not None:
+        return given
+    raw = os.environ.get(JOBS_ENV, "").strip()
+    if not raw:
+        return os.cpu_count() or 2
+    try:
+        return _positive(raw)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigError(f"{JOBS_ENV}={raw!r}: {exc}") from None
 
 
 def _positive(text: str) -> int:
@@ -131,13 +168,38 @@ def project_dir(args: argparse.Namespace) -> Path:
 def load_plan(args: argparse.Namespace) -> Plan:
     from plugsmith import matrix, plan
 
+    m = matrix.load(config_path(args))
+    return plan.resolve(m, select=selected_targets(args), plugins=getattr(args, "plugin", []),
+                        extra_cflags=getattr(args, "cflag", []), extra_ldflags=getattr(args, "ldflag", []))
+
+
+def in_directory(args: argparse.Namespace, path: Path) -> Path:
+    """A relative file argument of a command whose ``-C DIR`` means "run in DIR" (diff, symbols, init)."""
+    root = getattr(args, "directory", None) or getattr(args, "top_directory", None)
+    if root is None or path.is_absolute():
+        return path
+    if not Path(root).is_dir():
+        raise ConfigError(f"-C {root}: no such folder")
+    return Path(root) / path
+
+
+def project_contracts(args: argparse.Namespace) -> list[Path]:
+    """The contract files of the project that ``-c FILE`` / ``-C DIR`` (or the current folder) names."""
+    from plugsmith import matrix
+
+    return list(dict.fromkeys(p.contract_path for p in matrix.load(config_path(args)).plugins))
+
+
+def config_path(args: argparse.Namespace) -> Path:
+    """``-c FILE``, else the build_matrix.yaml of ``-C DIR`` or of the nearest folder above it that has one."""
+    from plugsmith import matrix
+
+    if getattr(args, "config", None) is not None:
+        return Path(args.config)
     root: Path = project_dir(args)
     if not root.is_dir():
         raise ConfigError(f"-C {root}: no such folder")
-    config = args.config if args.config is not None else matrix.find_config(root)
-    m = matrix.load(config)
-    return plan.resolve(m, select=args.target, plugins=args.plugin, extra_cflags=args.cflag,
-                        extra_ldflags=args.ldflag)
+    return matrix.find_config(root)
 
 
 def progress(args: argparse.Namespace, total: int) -> Event:
@@ -233,7 +295,7 @@ def run_build(args: argparse.Namespace, plan: Plan) -> BuildResult:
     total = len(plan.jobs)
     reporter = live_progress(args, total) if use_live(args) else contextlib.nullcontext(progress(args, total))
     with reporter as on_event:
-        result = build(plan, jobs=args.jobs, cache=args.zig_cache, on_event=on_event, keep_going=args.keep_going,
+        result = build(plan, jobs=jobs(args), cache=args.zig_cache, on_event=on_event, keep_going=args.keep_going,
                        force=flag(args, "force"), on_message=message)
     stopped = [f.job.id for f in result.failures if f.not_started]
     for failure in result.failures:

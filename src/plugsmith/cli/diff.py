@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from plugsmith.cli.common import rel
+from plugsmith.cli.common import in_directory, location_options, project_contracts, rel
+from plugsmith.errors import EXIT_DIFF_CHANGED, EXIT_DIFF_INCOMPATIBLE, EXIT_INTERRUPTED, ConfigError
 
 NAME = "diff"
 HELP = "compare a released ABI (contract, verify --json report or artifacts) with a new one"
@@ -22,8 +23,15 @@ Exit status: 0 no change; 2 bad usage or input (arguments, a malformed contract 
 unreadable or corrupt binary); else abidiff-style bits: 4 the ABI changed, 8 the change is
 incompatible (so 4 = minor, 12 = major)."""
 
+#: diff's exit status is abidiff's bit set, not the codes of the other commands.
+EPILOG = (f"exit codes (bits): 0 no change, 1 error (unreadable or corrupt input), 2 usage, "
+          f"{EXIT_DIFF_CHANGED} the ABI changed, {EXIT_DIFF_INCOMPATIBLE} the change is incompatible "
+          f"({EXIT_DIFF_CHANGED} = minor, {EXIT_DIFF_CHANGED | EXIT_DIFF_INCOMPATIBLE} = major), "
+          f"{EXIT_INTERRUPTED} interrupted.")
+
 
 def configure(p: argparse.ArgumentParser) -> None:
+    location_options(p, directory_help="run in DIR: relative OLD, NEW and contract files are read from there")
     p.add_argument("old", type=Path, metavar="OLD", help="the baseline: contract, report or artifacts")
     p.add_argument("new", type=Path, metavar="NEW", help="the new release: contract, report or artifacts")
     p.add_argument("--json", action="store_true", help="print the diff as JSON (schemas/diff.schema.json)")
@@ -31,7 +39,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="only targets matching GLOB or an OS name (repeatable)")
     p.add_argument("--old-contract", type=Path, metavar="FILE",
                    help="the contract OLD's artifacts were built from: pinned ordinals, NONAME names, removed=")
-    p.add_argument("--new-contract", type=Path, metavar="FILE", help="the same for NEW's artifacts")
+    p.add_argument("--new-contract", type=Path, metavar="FILE",
+                   help="the same for NEW's artifacts (default with -c: the contract of that project's one plugin)")
     p.add_argument("--ordinals", choices=("pinned", "all", "ignore"), default="pinned",
                    help="which PE ordinal moves are incompatible: pinned (contract ordinal= or NONAME; "
                         "default), all, or ignore ordinals")
@@ -40,8 +49,18 @@ def configure(p: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     from plugsmith.abidiff import diff_paths, lines, to_data
 
-    diff = diff_paths(args.old, args.new, display=rel, ordinals=args.ordinals, select=args.target,
-                      old_contract=args.old_contract, new_contract=args.new_contract)
+    new_contract = args.new_contract
+    if new_contract is None and args.config is not None:
+        contracts = project_contracts(args)
+        if len(contracts) != 1:
+            raise ConfigError(f"-c {args.config}: the project has {len(contracts)} contracts; name NEW's with "
+                              "--new-contract")
+        new_contract = contracts[0]
+    old_contract = in_directory(args, args.old_contract) if args.old_contract else None
+    new_contract = in_directory(args, new_contract) if new_contract else None
+    diff = diff_paths(in_directory(args, args.old), in_directory(args, args.new), display=rel,
+                      ordinals=args.ordinals, select=args.target, old_contract=old_contract,
+                      new_contract=new_contract)
     if args.json:
         sys.stdout.write(json.dumps(to_data(diff), indent=2) + "\n")
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from plugsmith.errors import EXIT_OK
@@ -11,24 +12,32 @@ NAME = "init"
 HELP = "write a new plugin project: build_matrix.yaml, symbols/, plugins/, ci/, tests/, noxfile.py"
 DESCRIPTION = """Write a working plugin project into DIR (default: the current folder): a build matrix
 for the six default targets, a contract in symbols/NAME.symbols, C sources of an example plugin
-in plugins/NAME/, a CI workflow, a test and a noxfile. Existing files are never overwritten
+in plugins/NAME/, a CI workflow, a test, a noxfile and plugsmith-requirements.txt, the pin that says where they
+install plugsmith from. Existing files are never overwritten
 without --force. Then run 'plugsmith run' in DIR."""
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="DIR",
                    help="project folder (created if missing; default: the current folder)")
+    p.add_argument("-C", "--directory", type=Path, default=None, metavar="DIR",
+                   help="run in DIR: a relative project folder is created there")
     p.add_argument("-n", "--name", help="plugin name, a lower-case C identifier (default: from the folder name)")
     p.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    p.add_argument("--plugsmith-spec", metavar="REQUIREMENT", default=os.environ.get("PLUGSMITH_SPEC"),
+                   help="where the project installs plugsmith from, written to plugsmith-requirements.txt "
+                        "(default: $PLUGSMITH_SPEC, else the source this plugsmith was installed from: "
+                        "a VCS URL at its commit or a local path)")
 
 
 def execute(args: argparse.Namespace) -> int:
     from plugsmith import init
-    from plugsmith.cli.common import rel
+    from plugsmith.cli.common import in_directory, rel
 
-    folder: Path = args.folder
+    folder: Path = in_directory(args, args.folder)
     name = args.name or init.default_name(folder)
-    files = init.render(name)
+    files = sorted([*init.render(name), init.pin_file(args.plugsmith_spec or init.pinned_requirement())],
+                   key=lambda f: str(f.path))
     for path in init.write(folder, files, force=args.force):
         print(rel(path))
     print(f"\nNext: cd {rel(folder)} && plugsmith run")

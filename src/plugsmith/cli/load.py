@@ -38,7 +38,7 @@ JSON_VERSION = 1
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    project_options(p)
+    project_options(p, flags=False)
     p.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT",
                    help="binaries, folders or archives to load (needs --contract)")
     p.add_argument("--contract", type=Path, metavar="FILE", help="the symbols file the ARTIFACTs must resolve")

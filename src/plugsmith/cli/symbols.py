@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from plugsmith.cli.common import Parser, rel
+from plugsmith.cli.common import Parser, in_directory, location_options, project_contracts, rel
 from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED, ConfigError, PlugsmithError
 
 NAME = "symbols"
@@ -28,9 +28,11 @@ The file format and its rules are in docs/contract.md."""
 def configure(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="symbols_command", metavar="ACTION", parser_class=Parser)
     check = sub.add_parser("check", help="validate symbols files", description="Validate symbols files.")
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                       help="symbols files (default: every contract of the project)")
     show = sub.add_parser("show", help="print a contract", description="Print a contract, whole or per target.")
-    show.add_argument("file", type=Path, metavar="FILE")
+    show.add_argument("file", nargs="?", type=Path, metavar="FILE",
+                      help="a symbols file (default: the project's contract, when it has one)")
     show.add_argument("--json", action="store_true", help="the JSON form (schemas/contract.schema.json)")
     show.add_argument("--target", metavar="NAME",
                       help="only what target NAME exports, e.g. windows-x86_64 (conditions applied, removed dropped)")
@@ -41,7 +43,11 @@ def configure(p: argparse.ArgumentParser) -> None:
                          "Nothing is written without --write. Exit 0: inputs agree; 1: disagreements "
                          "(reported, and noted in the written file); 2: unreadable input.")
     imp.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
-    imp.add_argument("-o", "--output", type=Path, metavar="FILE", help="the symbols file to write (with --write)")
+    imp.add_argument("-o", "--output", type=Path, metavar="FILE",
+                     help="the symbols file to write (with --write; default with -c: the project's one contract)")
+    for action in (check, show, imp):
+        location_options(action, directory_help="run in DIR: relative FILEs are read (and written) there; the "
+                         "project's contracts are those of DIR's build_matrix.yaml")
     imp.add_argument("--write", action="store_true", help="write FILE (atomically); without it, print the proposal")
 
 
@@ -56,7 +62,8 @@ def _check(args: argparse.Namespace) -> int:
     from plugsmith.contract import load
 
     errors: list[PlugsmithError] = []
-    for path in args.files:
+    files = [in_directory(args, f) for f in args.files] or project_contracts(args)
+    for path in files:
         try:
             contract = load(path, rel(path))
         except ConfigError as exc:
@@ -73,7 +80,8 @@ def _check(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from plugsmith.contract import dump, load, to_data
 
-    contract = load(args.file, rel(args.file))
+    path = in_directory(args, args.file) if args.file is not None else _one_contract(args)
+    contract = load(path, rel(path))
     if args.target:
         contract = contract.for_target(args.target, *_os_arch(args.target))
     if args.json:
@@ -84,6 +92,13 @@ def _show(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(dump(contract))
     return EXIT_OK
+
+
+def _one_contract(args: argparse.Namespace) -> Path:
+    contracts = project_contracts(args)
+    if len(contracts) != 1:
+        raise ConfigError(f"the project has {len(contracts)} contracts: name one FILE")
+    return contracts[0]
 
 
 def _os_arch(target: str) -> tuple[str, str]:
@@ -99,19 +114,22 @@ def _import(args: argparse.Namespace) -> int:
     from plugsmith import _fs
     from plugsmith.importer import import_files
 
-    if args.write and args.output is None:
+    output = in_directory(args, args.output) if args.output is not None else None
+    if output is None and args.config is not None:
+        output = _one_contract(args)
+    if args.write and output is None:
         raise ConfigError("--write needs -o FILE: the symbols file to write")
-    result = import_files(args.inputs, display=rel)
+    result = import_files([in_directory(args, i) for i in args.inputs], display=rel)
     for line in result.disagreements:
         print(f"disagreement: {line}", file=sys.stderr)
     for line in result.notes:
         print(f"note: {line}", file=sys.stderr)
-    if args.write:
-        _fs.write_text(args.output, result.text)
-        print(f"wrote {rel(args.output)}: {len(result.contract.symbols)} symbols in "
+    if args.write and output is not None:
+        _fs.write_text(output, result.text)
+        print(f"wrote {rel(output)}: {len(result.contract.symbols)} symbols in "
               f"{len(result.contract.nodes)} version nodes", file=sys.stderr)
     else:
         sys.stdout.write(result.text)
-        if args.output is not None:
-            print(f"not written: pass --write to write {rel(args.output)}", file=sys.stderr)
+        if output is not None:
+            print(f"not written: pass --write to write {rel(output)}", file=sys.stderr)
     return EXIT_VERIFY_FAILED if result.disagreements else EXIT_OK

@@ -9,6 +9,9 @@ import sys
 from plugsmith.cli.common import console, load_plan, project_options, rel
 from plugsmith.errors import EXIT_OK
 
+#: The --ci-matrix shapes: GitHub Actions reads JSON at run time, GitLab needs the list in the file.
+CI_FORMATS = ("github", "gitlab")
+
 NAME = "targets"
 HELP = "list the resolved matrix: targets, zig triples, flags and where each flag came from"
 DESCRIPTION = "Print the resolved build plan and stop. Each flag says which layer put it there."
@@ -17,13 +20,17 @@ DESCRIPTION = "Print the resolved build plan and stop. Each flag says which laye
 def configure(p: argparse.ArgumentParser) -> None:
     project_options(p)
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
-    p.add_argument("--ci-matrix", action="store_true",
-                   help="print one line of JSON, {\"include\": [{\"target\": ...}, ...]}, for a CI job matrix "
-                        "(GitHub Actions: fromJSON)")
+    p.add_argument("--ci-matrix", nargs="?", const="github", choices=CI_FORMATS, metavar="FORMAT",
+                   help="print the targets as a CI job matrix: github (the default) is one line of JSON, "
+                        "{\"include\": [{\"target\": ...}, ...]}, for fromJSON; gitlab is the parallel:matrix "
+                        "block of a GitLab CI job, with TARGET as its variable")
 
 
 def execute(args: argparse.Namespace) -> int:
     plan = load_plan(args)
+    if args.ci_matrix == "gitlab":
+        sys.stdout.write(gitlab_matrix([t.name for t in plan.targets]))
+        return EXIT_OK
     if args.ci_matrix:
         rows = [{"target": t.name, "os": t.os, "arch": t.arch} for t in plan.targets]
         sys.stdout.write(json.dumps({"include": rows}, separators=(",", ":")) + "\n")
@@ -53,3 +60,13 @@ def execute(args: argparse.Namespace) -> int:
             for f in flags:
                 out.print(f"  {label:8} {f.value:32} from {f.origin}", markup=False)
     return EXIT_OK
+
+
+def gitlab_matrix(targets: list[str]) -> str:
+    """The ``parallel:matrix`` block of a GitLab job (paste it under the job), one TARGET per target.
+
+    GitLab expands the matrix when the pipeline is created, so unlike GitHub's ``fromJSON`` the list
+    has to be in the file; tests/integration/test_ci_templates.py keeps ci/gitlab-ci.yml equal to it."""
+    lines = ["parallel:", "  matrix:", "    - TARGET:"]
+    lines += [f"        - {name}" for name in targets]
+    return "\n".join(lines) + "\n"

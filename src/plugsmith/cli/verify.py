@@ -15,7 +15,7 @@ HELP = "check artifacts against the contract, each other and the release policy"
 DESCRIPTION = """Without ARTIFACTs: verify the project's dist/ against the contracts in build_matrix.yaml.
 With ARTIFACTs (files, folders, .zip, wheels, .tar.gz, .tar.xz, .tar.bz2, .tar.zst; built anywhere):
 check them against --contract, or against the project's contracts when a project applies (-C DIR,
--c FILE, or a build_matrix.yaml in the current folder; --no-project ignores it), or else against each
+-c FILE, or a build_matrix.yaml in the current folder or a parent; --no-project ignores it), or else against each
 other (parity only). The release policy (policy: in build_matrix.yaml or --policy FILE, over packaged
 defaults; see docs/verify.md) checks imports, glibc and macOS ceilings, install names, debug CRT,
 "map not applied" and that every expected target is present. Reports: --json (stdout), --junit,
@@ -23,13 +23,13 @@ defaults; see docs/verify.md) checks imports, glibc and macOS ceilings, install 
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    project_options(p)
+    project_options(p, flags=False)
     report_options(p)
     p.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT",
                    help="binaries, folders or archives to check")
     p.add_argument("--contract", type=Path, metavar="FILE", help="the symbols file every ARTIFACT must export")
     p.add_argument("--no-project", action="store_true",
-                   help="with ARTIFACTs: do not apply the build_matrix.yaml of the current folder")
+                   help="with ARTIFACTs: do not apply the build_matrix.yaml of the current folder or a parent")
     release_options(p)
 
 

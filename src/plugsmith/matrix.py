@@ -28,6 +28,7 @@ from plugsmith.platforms import (
     supported_pairs,
 )
 from plugsmith.policy import Policy
+from plugsmith.wheel import config as wheel_config
 
 CONFIG_NAME = "build_matrix.yaml"
 SUPPORTED_VERSIONS = (1,)
@@ -35,7 +36,7 @@ LANGUAGES = ("c", "c++")
 INHERIT_RULES = ("append", "prepend", "replace")
 
 TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "targets", "include", "exclude",
-            "defaults", "overrides", "policy")
+            "defaults", "overrides", "policy", "wheel")
 PLUGIN_KEYS = ("name", "language", "sources", "include_dirs", "defines", "contract", "cflags", "ldflags")
 TARGET_KEYS = ("name", "os", "arch", "libc", "glibc", "min_os")
 FLAG_KEYS = ("cflags", "ldflags")
@@ -95,6 +96,8 @@ class Matrix:
     #: The ``policy:`` section over the packaged defaults, validated with the rest of the file;
     #: expected targets and per-target ceilings come from ``targets``.
     policy: Policy = field(default_factory=Policy)
+    #: The ``wheel:`` section: metadata of the wheels ``plugsmith wheel`` packs (docs/wheel.md).
+    wheel: wheel_config.WheelConfig = field(default_factory=wheel_config.WheelConfig)
 
 
 def default_targets() -> tuple[Target, ...]:
@@ -215,12 +218,13 @@ class _Validator:
         cflags, ldflags = self.flags(top.get("defaults"), ("defaults",))
         overrides = self.overrides(top.get("overrides"), targets)
         policy = policy_mod.parse(top.get("policy"), lambda path, message: self.fail(("policy", *path), message))
+        wheel = wheel_config.parse(top.get("wheel"), lambda path, message: self.fail(("wheel", *path), message))
         self.errors.raise_if_any()
         return Matrix(
             root=self.root, config_path=config_path, project=project, dist=dist, build_dir=build_dir,
             zig_cache=zig_cache, plugins=plugins, targets=targets, cflags=cflags, ldflags=ldflags,
             defaults_where=self.where(("defaults",)), overrides=overrides,
-            policy=policy_mod.for_targets(policy, [(t.name, t.glibc, t.min_os) for t in targets]),
+            policy=policy_mod.for_targets(policy, [(t.name, t.glibc, t.min_os) for t in targets]), wheel=wheel,
         )
 
     def plugins(self, value: Any) -> tuple[Plugin, ...]:

@@ -16,13 +16,27 @@ from pathlib import Path
 from types import ModuleType
 
 from plugsmith import __version__
-from plugsmith.cli import build, checksums, diff, header, init, load, maps, run, symbols, targets, toolchains, verify
+from plugsmith.cli import (
+    build,
+    checksums,
+    diff,
+    header,
+    init,
+    load,
+    maps,
+    run,
+    symbols,
+    targets,
+    toolchains,
+    verify,
+    wheel,
+)
 from plugsmith.cli.common import EPILOG, Parser, common_parent
 from plugsmith.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ConfigError, PlugsmithError
 
 #: Sub-commands in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (init, run, targets, maps, build, verify, load, toolchains, symbols, checksums,
-                                    diff, header)
+                                    diff, header, wheel)
 
 
 def build_parser() -> argparse.ArgumentParser:

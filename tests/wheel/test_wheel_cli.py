@@ -82,8 +82,9 @@ def test_no_build_without_artifacts_is_exit_2(cli: Cli, tmp_path: Path) -> None:
     assert not (project / "dist").exists()
 
 
-def test_wheel_section_errors_name_file_line_and_field(tmp_path: Path) -> None:
+def test_wheel_section_errors_name_file_line_and_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = copy_example(tmp_path / "bad")
+    monkeypatch.chdir(project)
     config = project / "build_matrix.yaml"
     lines = len(config.read_text().splitlines())
     config.write_text(config.read_text() + "wheel:\n  version: \"1.0 beta\"\n  pakage: x\n  package: 2x\n"
@@ -91,7 +92,7 @@ def test_wheel_section_errors_name_file_line_and_field(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         matrix_mod.load(config)
     assert [str(e) for e in info.value.errors] == [
-        f"build_matrix.yaml:{lines + 3}:3: wheel.pakage: unknown key 'pakage' (did you mean 'package'?)",
+        f"build_matrix.yaml:{lines + 3}:11: wheel.pakage: unknown key 'pakage' (did you mean 'package'?)",
         f"build_matrix.yaml:{lines + 4}:12: wheel.package: invalid package name '2x': a Python identifier "
         "(letters, digits, _), not a keyword",
         f"build_matrix.yaml:{lines + 2}:12: wheel.version: '1.0 beta': not a valid Python package version (PEP 440)",

@@ -15,6 +15,10 @@ use, so ``import plugsmith`` stays cheap (lief and zig are loaded only by what n
     # a release built anywhere, against one contract:
     verdict = plugsmith.verify_paths([Path("dist/")], contract=plugsmith.load_contract(Path("x.symbols")))
 
+    # one pip-installable wheel per target (docs/wheel.md):
+    wheels = plugsmith.build_wheels(plan, result, version="1.0.0", out_dir=Path("dist/wheels"),
+                                    metadata=plugsmith.wheel_metadata(matrix.wheel, matrix.project))
+
 Every value passed between stages is a frozen dataclass; errors are ``PlugsmithError`` subclasses
 whose ``exit_code`` the CLI uses (``ConfigError``/``InputError`` 2, ``BuildError`` 3).
 """
@@ -53,6 +57,10 @@ _API: dict[str, tuple[str, str]] = {
     "ConfigError": ("plugsmith.errors", "ConfigError"),
     "InputError": ("plugsmith.errors", "InputError"),
     "BuildError": ("plugsmith.errors", "BuildError"),
+    "build_wheels": ("plugsmith.wheel", "build_wheels"),
+    "wheel_metadata": ("plugsmith.wheel", "resolve"),
+    "WheelMetadata": ("plugsmith.wheel", "WheelMetadata"),
+    "check_record": ("plugsmith.wheel", "check_record"),
 }
 
 __all__ = [
@@ -70,8 +78,11 @@ __all__ = [
     "Policy",
     "Target",
     "Verdict",
+    "WheelMetadata",
     "__version__",
     "build",
+    "build_wheels",
+    "check_record",
     "expectation_for",
     "from_build",
     "from_paths",
@@ -82,6 +93,7 @@ __all__ = [
     "load_policy",
     "resolve",
     "verify_paths",
+    "wheel_metadata",
 ]
 
 if TYPE_CHECKING:
@@ -110,6 +122,10 @@ if TYPE_CHECKING:
     from plugsmith.verify import from_paths as from_paths
     from plugsmith.verify import judge as judge
     from plugsmith.verify import verify_paths as verify_paths
+    from plugsmith.wheel import WheelMetadata as WheelMetadata
+    from plugsmith.wheel import build_wheels as build_wheels
+    from plugsmith.wheel import check_record as check_record
+    from plugsmith.wheel import resolve as wheel_metadata
 
 
 def __getattr__(name: str) -> Any:

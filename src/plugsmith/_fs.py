@@ -93,6 +93,7 @@ def write_bytes(path: Path, data: bytes, *, executable: bool = False) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide reports and wheels from other users
             handle.write(data)
         os.chmod(tmp, file_mode(executable=executable))  # before the rename: never seen with another mode
         os.replace(tmp, path)
@@ -100,3 +101,17 @@ def write_bytes(path: Path, data: bytes, *, executable: bool = False) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows (os.umask can only swap)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

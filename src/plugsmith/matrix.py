@@ -29,6 +29,7 @@ from plugsmith.platforms import (
     supported_pairs,
 )
 from plugsmith.policy import Policy
+from plugsmith.wheel import config as wheel_config
 
 CONFIG_NAME = "build_matrix.yaml"
 SUPPORTED_VERSIONS = (1,)
@@ -36,7 +37,7 @@ LANGUAGES = ("c", "c++")
 INHERIT_RULES = ("append", "prepend", "replace")
 
 TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "targets", "include", "exclude",
-            "defaults", "overrides", "policy", "allow_outside", "step_timeout")
+            "defaults", "overrides", "policy", "allow_outside", "step_timeout", "wheel")
 #: Seconds one zig step (a compile or a link) may run before it is stopped and the job fails:
 #: generous (a cold first build of a target's libc takes minutes), but never forever.
 DEFAULT_STEP_TIMEOUT = 1800.0
@@ -103,6 +104,8 @@ class Matrix:
     #: Folders outside the project that paths may point into (``allow_outside:``).
     allow_outside: tuple[Path, ...] = ()
     step_timeout: float = DEFAULT_STEP_TIMEOUT
+    #: The ``wheel:`` section: metadata of the wheels ``plugsmith wheel`` packs (docs/wheel.md).
+    wheel: wheel_config.WheelConfig = field(default_factory=wheel_config.WheelConfig)
 
 
 def default_targets() -> tuple[Target, ...]:
@@ -232,13 +235,14 @@ class _Validator:
         cflags, ldflags = self.flags(top.get("defaults"), ("defaults",))
         overrides = self.overrides(top.get("overrides"), targets)
         policy = policy_mod.parse(top.get("policy"), lambda path, message: self.fail(("policy", *path), message))
+        wheel = wheel_config.parse(top.get("wheel"), lambda path, message: self.fail(("wheel", *path), message))
         self.errors.raise_if_any()
         return Matrix(
             root=self.root, config_path=config_path, project=project, dist=dist, build_dir=build_dir,
             zig_cache=zig_cache, plugins=plugins, targets=targets, cflags=cflags, ldflags=ldflags,
             defaults_where=self.where(("defaults",)), overrides=overrides,
             policy=policy_mod.for_targets(policy, [(t.name, t.glibc, t.min_os) for t in targets]),
-            allow_outside=self.allowed(), step_timeout=step_timeout,
+            allow_outside=self.allowed(), step_timeout=step_timeout, wheel=wheel,
         )
 
     def plugins(self, value: Any) -> tuple[Plugin, ...]:

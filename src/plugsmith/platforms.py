@@ -311,3 +311,66 @@ def flag_rule(flag: str, kind: FlagKind, fmt: Format) -> FlagRule | None:
         if rule.matches(flag, kind, fmt):
             return rule
     return None
+
+
+# -- wheel platform tags ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WheelPlatformRow:
+    """How a target's facts become the platform part of a wheel tag (``py3-none-<platform>``).
+
+    ``template`` takes ``{arch}`` (the wheel's arch name from ``arches``), ``{glibc}`` and
+    ``{min_os}`` (the target's pins, dots as underscores)."""
+
+    os: str
+    libc: str | None  # None: the OS's own C library
+    template: str
+    arches: tuple[tuple[str, str], ...]  # plugsmith arch -> the arch as the tag spells it
+    evidence: str
+
+
+WHEEL_PLATFORMS: tuple[WheelPlatformRow, ...] = (
+    WheelPlatformRow(
+        os="linux", libc="gnu", template="manylinux_{glibc}_{arch}",
+        arches=(("x86_64", "x86_64"), ("aarch64", "aarch64"), ("riscv64", "riscv64"), ("arm", "armv7l"),
+                ("x86", "i686")),
+        evidence="PEP 600: manylinux_X_Y_<arch> promises glibc >= X.Y, which is the target's glibc pin; the arch "
+                 "is uname -m as packaging.tags reads it (armv7l for armv7 hard-float, i686 for 32-bit x86); "
+                 "pip 20.3+ installs it (tests/wheel: pip accepts manylinux_2_17_x86_64 on this machine)"),
+    WheelPlatformRow(
+        os="linux", libc="musl", template="musllinux_1_2_{arch}",
+        arches=(("x86_64", "x86_64"), ("aarch64", "aarch64"), ("riscv64", "riscv64"), ("arm", "armv7l"),
+                ("x86", "i686")),
+        evidence="PEP 656: musllinux_X_Y_<arch> promises musl >= X.Y; zig 0.17.1 links against its bundled "
+                 "musl 1.2.5 (the 1.2 time64 ABI), so 1_2"),
+    WheelPlatformRow(
+        os="macos", libc=None, template="macosx_{min_os}_{arch}",
+        arches=(("x86_64", "x86_64"), ("aarch64", "arm64")),
+        evidence="packaging.tags.mac_platforms: macosx_X_Y_<arch> with Apple's arch names (arm64, not aarch64); "
+                 "delocate requires the binary's minos <= X.Y, and the minos is the target's min_os (zig triple)"),
+    WheelPlatformRow(
+        os="windows", libc=None, template="{arch}",
+        arches=(("x86_64", "win_amd64"), ("aarch64", "win_arm64"), ("x86", "win32")),
+        evidence="sysconfig.get_platform() on Windows: win-amd64, win-arm64, win32 (the tag is it with _ for -)"),
+)
+
+
+def wheel_platform(os: str, arch: str, *, libc: str | None, glibc: str | None, min_os: str | None) -> str:
+    """The wheel platform tag of a target (``manylinux_2_17_x86_64``); KeyError when no row covers it.
+
+    macOS 11 and later match wheels by major version only (packaging.tags yields ``macosx_11_0``,
+    ``macosx_12_0``, ... but never ``macosx_11_3``), so a min_os like "11.3" has no tag pip would
+    install: ValueError, for the caller to word."""
+    row = next((r for r in WHEEL_PLATFORMS if r.os == os and r.libc == (libc if OS_ROWS[os].libcs else None)), None)
+    wheel_arch = dict(row.arches).get(arch) if row else None
+    if row is None or wheel_arch is None:
+        raise KeyError(f"{os}-{arch}" + (f"-{libc}" if libc else ""))
+    if "{glibc}" in row.template and not glibc:
+        raise ValueError(f"{os}-{arch}: no glibc pin, so no manylinux tag")
+    parts = (min_os or DEFAULT_MACOS_MIN).split(".")
+    if "{min_os}" in row.template and int(parts[0]) >= 11 and any(int(p) for p in parts[1:]):
+        raise ValueError(f"min_os {min_os}: pip matches macOS 11 and later by major version only "
+                         f"(macosx_{parts[0]}_0), so no wheel tag fits; use min_os \"{parts[0]}.0\"")
+    return row.template.format(arch=wheel_arch, glibc=(glibc or "").replace(".", "_"),
+                               min_os="_".join([*parts, "0"][:2]))

@@ -17,6 +17,7 @@ import plugsmith
 from plugsmith import matrix
 from plugsmith.contract import parse, to_data
 from plugsmith.errors import ConfigError
+from plugsmith.wheel.config import WHEEL_KEYS
 
 SCHEMAS = Path(plugsmith.__file__).parent / "schemas"
 
@@ -44,6 +45,7 @@ def test_build_matrix_schema_mirrors_matrix_keys() -> None:
     assert tuple(s["$defs"]["override"]["properties"]) == matrix.OVERRIDE_KEYS
     assert tuple(s["$defs"]["override"]["properties"]["inherit"]["enum"]) == matrix.INHERIT_RULES
     assert tuple(s["$defs"]["plugin"]["properties"]["language"]["enum"]) == matrix.LANGUAGES
+    assert tuple(s["$defs"]["wheel"]["properties"]) == WHEEL_KEYS
     assert s["properties"]["policy"] == {"type": "object", "description": s["properties"]["policy"]["description"]}
 
 
@@ -81,6 +83,7 @@ BAD_MATRICES = [
     ("bad inherit", {"overrides": [{"select": "linux-*", "inherit": "merge"}]},
      "'merge' is not one of ['append', 'prepend', 'replace']"),
     ("bad target", {"targets": ["linux-x68_64"]}, "'linux-x68_64' is not valid under any of the given schemas"),
+    ("unknown wheel key", {"wheel": {"verison": "1.0"}}, "Additional properties are not allowed ('verison' was"),
     ("bad language", {"plugins": [{"name": "demo", "sources": ["src/demo.c"], "contract": "symbols/demo.symbols",
                                    "language": "rust"}]}, "'rust' is not one of ['c', 'c++']"),
 ]

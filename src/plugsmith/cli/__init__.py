@@ -34,13 +34,14 @@ from plugsmith.cli import (  # noqa: E402
     targets,
     toolchains,
     verify,
+    wheel,
 )
 from plugsmith.cli.common import EPILOG, Parser, common_parent  # noqa: E402
 from plugsmith.errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, PlugsmithError  # noqa: E402
 
 #: Sub-commands in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (init, run, targets, maps, build, verify, load, toolchains, symbols, checksums,
-                                    diff, header)
+                                    diff, header, wheel)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,7 +26,7 @@ def test_plain_progress_and_the_no_op_summary(project: Project) -> None:
     for artifact in first.stdout.split():  # LLVM's reading, not plugsmith's: the contract and nothing else
         linker = MACHO_LINKER_NAMES if artifact.endswith(".dylib") else frozenset()
         assert llvm_exports(project.root / artifact) == {"demo_a", "demo_b"} | linker, artifact
-    assert "building demo@linux-x86_64 (x86_64-linux-gnu)" in first.stderr
+    assert "building demo@linux-x86_64 (x86_64-linux-gnu.2.17)" in first.stderr
     assert "[3/3]" in first.stderr
     second = cli(project.root, "build", "--no-progress")
     assert second.returncode == 0

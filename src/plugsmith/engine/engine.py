@@ -35,7 +35,7 @@ from plugsmith.engine import cxx, fingerprint, lock, pext, scheduler, zig
 from plugsmith.errors import BuildError
 from plugsmith.maps import render
 from plugsmith.plan import Job, Plan
-from plugsmith.platforms import COMPILE_FLAGS, CXX_OWN_NEW_DELETE, LINK_FLAGS, REPRODUCIBLE_COMPILE_FLAGS
+from plugsmith.platforms import COMPILE_FLAGS, CXX_OWN_NEW_DELETE, FORMATS, LINK_FLAGS, REPRODUCIBLE_COMPILE_FLAGS
 
 #: ``(kind, job, message)``. Kinds: ``start`` (the job's first zig process is about to run),
 #: ``step`` (message: what runs next, e.g. ``compile greet.c``), ``command`` (message: the zig
@@ -438,8 +438,9 @@ def _compile(state: _JobState, runner: zig.Runner, root: Path, source: Path, obj
 
 
 def _link_inputs(job: Job, objects: tuple[Path, ...]) -> list[Path]:
-    """What zig links: the objects, or on Mach-O their copies with non-contract symbols hidden."""
-    if job.format == "macho":
+    """What zig links: the objects, or (where the linker ignores the export list: Mach-O) their
+    copies with non-contract symbols hidden."""
+    if FORMATS[job.format].hide_in_objects:
         return [job.work_dir / "hidden" / obj.name for obj in objects]
     return list(objects)
 
@@ -453,7 +454,7 @@ def _link_step(job: Job, prepared: _Prepared, objects: tuple[Path, ...]) -> _Ste
     args = (_driver(job), "-target", job.triple, "-shared", *(f.value for f in job.ldflags), "-o", "{out}",
             *map(str, _link_inputs(job, objects)), *link_flags)
     key = fingerprint.digest(["link", zig.identity(), job.triple, job.format, job.library, implib_name or "",
-                              *(keep if job.format == "macho" else ()), *args])
+                              *(keep if FORMATS[job.format].hide_in_objects else ()), *args])
     return _Step(args=args, key=key, record_path=job.work_dir / LINK_RECORD)
 
 
@@ -473,7 +474,7 @@ def _link(state: _JobState, runner: zig.Runner, prepared: _Prepared, objects: tu
         return state.succeed(done, up_to_date=not state.started)
     state.begin(f"link {job.library}")
     fingerprint.forget(step.record_path)
-    if job.format == "macho":
+    if FORMATS[job.format].hide_in_objects:
         keep = frozenset(s.name for s in job.contract.symbols)
         (job.work_dir / "hidden").mkdir(exist_ok=True)
         for obj, hidden in zip(objects, _link_inputs(job, objects), strict=True):

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from plugsmith.inspection import Inspection
+from plugsmith.platforms import OS_ROWS
 from plugsmith.policy import version_key
 
 if TYPE_CHECKING:
@@ -39,18 +40,20 @@ def facts_match(ins: Inspection, target: Target) -> bool:
     """OS, architecture and (Linux) libc agree."""
     if (ins.os, ins.arch) != (target.os, target.arch):
         return False
-    if ins.os != "linux":
+    libcs = OS_ROWS[ins.os].libcs
+    if not libcs:
         return True
-    return (target.libc or "gnu") == ("musl" if ins.libc == "musl" else "gnu")
+    default = libcs[0]  # an artifact whose libc cannot be told is taken for the default one (glibc)
+    return (target.libc or default) == (ins.libc if ins.libc in libcs else default)
 
 
 def _pin(target: Target) -> tuple[int, ...]:
-    pin = target.glibc if target.os == "linux" else target.min_os
+    pin = target.glibc if OS_ROWS[target.os].glibc_pin else target.min_os
     return version_key(pin) if pin else _UNPINNED
 
 
 def _need(ins: Inspection) -> tuple[int, ...]:
-    need = ins.glibc_max if ins.os == "linux" else ins.min_os
+    need = ins.glibc_max if OS_ROWS[ins.os].glibc_pin else ins.min_os
     return version_key(need) if need else (0,)
 
 

@@ -43,9 +43,9 @@ from typing import IO, Literal
 
 from plugsmith.errors import InputError, Location
 
-__all__ = ["Budget", "Kind", "Limits", "Member", "archive_kind", "extract", "zstd_available"]
+__all__ = ["ArchiveKind", "Budget", "Limits", "Member", "archive_kind", "extract", "zstd_available"]
 
-Kind = Literal["zip", "tar", "tar.gz", "tar.xz", "tar.bz2", "tar.zst"]
+ArchiveKind = Literal["zip", "tar", "tar.gz", "tar.xz", "tar.bz2", "tar.zst"]
 
 _CHUNK = 1 << 16
 _READ_ERRORS = frozenset({errno.EIO, errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.ENXIO,
@@ -97,7 +97,7 @@ def zstd_available() -> bool:
     return True
 
 
-def archive_kind(path: Path) -> Kind | None:
+def archive_kind(path: Path) -> ArchiveKind | None:
     """The archive kind of ``path`` by its first bytes (None: not an archive). Never raises."""
     try:
         with open(path, "rb") as handle:
@@ -344,7 +344,7 @@ def _tarinfo_class(limits: Limits) -> type[tarfile.TarInfo]:
     return _Bounded
 
 
-def _decompressed(raw: IO[bytes], kind: Kind) -> IO[bytes]:
+def _decompressed(raw: IO[bytes], kind: ArchiveKind) -> IO[bytes]:
     if kind == "tar.gz":
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]  # typeshed: GzipFile is not IO[bytes]
     if kind == "tar.xz":
@@ -384,7 +384,7 @@ class _Counting(io.RawIOBase):
         super().close()
 
 
-def _tar(archive: Path, kind: Kind, sink: _Sink) -> None:
+def _tar(archive: Path, kind: ArchiveKind, sink: _Sink) -> None:
     with open(archive, "rb") as raw, _Counting(_decompressed(raw, kind), sink) as counted, \
             tarfile.open(fileobj=counted, mode="r|", tarinfo=_tarinfo_class(sink.limits)) as tf:
         links: list[tuple[str, str, str]] = []

@@ -28,7 +28,6 @@ unversioned, and a file that uses nodes must put every symbol under one.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 from collections.abc import Iterator
@@ -37,10 +36,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from plugsmith._fs import read_user_text
-from plugsmith.errors import ConfigError, Location, PlugsmithError
+from plugsmith.errors import ConfigError, Location, PlugsmithError, suggest
 from plugsmith.platforms import ARCH_SYNONYMS, ARCHES, OS_ROWS, OSES
 
-Kind = Literal["function", "data"]
+SymbolKind = Literal["function", "data"]
 KINDS: tuple[str, ...] = ("function", "data")
 KEYS: tuple[str, ...] = ("only", "except", "ordinal", "deprecated", "removed")
 FLAGS: tuple[str, ...] = ("noname",)
@@ -89,7 +88,7 @@ class VersionNode:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Symbol:
     name: str
-    kind: Kind
+    kind: SymbolKind
     node: str | None = None
     only: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -276,7 +275,7 @@ class _Parser:
             return
         kcol, kind = tokens[1]
         if kind not in KINDS:
-            self.error(number, kcol, f"unknown kind '{_clip(kind)}'{_suggest(kind, KINDS)}", "kind")
+            self.error(number, kcol, f"unknown kind '{_clip(kind)}'{suggest(kind, KINDS)}", "kind")
             return
         attrs: dict[str, str] = {}
         flags: set[str] = set()
@@ -294,7 +293,7 @@ class _Parser:
                 elif key in FLAGS:
                     hint = f" ('{key}' takes no value)"
                 else:
-                    hint = _suggest(key, KEYS + FLAGS)
+                    hint = suggest(key, KEYS + FLAGS)
                 self.error(number, col, f"unknown attribute '{_clip(token)}'{hint}", _clip(key, 40))
                 return
             if key in attrs:
@@ -381,7 +380,7 @@ class _Parser:
             if node.parent is not None and node.parent not in names:
                 known = [n.name for n in self.nodes if n.name != node.name]
                 self.error(node.line, self.parent_col.get(node.name, 1),
-                           f"unknown parent node '{node.parent}'{_suggest(node.parent, known)}", "inherits")
+                           f"unknown parent node '{node.parent}'{suggest(node.parent, known)}", "inherits")
         # Each node has at most one parent: walk each chain once (state 1: on the current walk,
         # 2: finished), so a 20,000-node chain costs 20,000 steps, not 20,000 squared.
         state: dict[str, int] = {}
@@ -412,7 +411,7 @@ class _Parser:
                 col = self.columns.get((sym.line, key), 1)
                 if value not in names:
                     self.error(sym.line, col, f"{key}={_clip(value)}: unknown version node"
-                               f"{_suggest(value, list(names))}", key)
+                               f"{suggest(value, list(names))}", key)
                 elif sym.node is not None and (value == sym.node or not contract.inherits(value, sym.node)):
                     self.error(sym.line, col, f"{key}={value}: must name a node that inherits from '{sym.node}', "
                                f"the node that introduced '{sym.name}'", key)
@@ -496,7 +495,7 @@ def _platform_problem(item: str) -> tuple[str, str]:
     if not item:
         return "empty platform name", ""
     if not _is_glob(item):
-        return ("", "") if item in _KNOWN else (f"unknown platform '{_clip(item)}'", _suggest(item, sorted(_KNOWN)))
+        return ("", "") if item in _KNOWN else (f"unknown platform '{_clip(item)}'", suggest(item, sorted(_KNOWN)))
     opened = item.find("[")
     if opened >= 0 and item.find("]", opened + 2) < 0:
         return f"glob '{_clip(item)}' has a '[' that is never closed", ""
@@ -505,7 +504,7 @@ def _platform_problem(item: str) -> tuple[str, str]:
     literal = re.split(r"[*?\[]", item, maxsplit=1)[0]
     if any(t.startswith(literal) for t, _, _ in _UNIVERSE):
         return "", ""  # may match a custom target name, e.g. linux-x86_64-glibc2.17
-    return f"glob '{_clip(item)}' matches no target", _suggest(literal, sorted(_KNOWN))
+    return f"glob '{_clip(item)}' matches no target", suggest(literal, sorted(_KNOWN))
 
 
 def _caret(raw: str, column: int, width: int = 100) -> str:
@@ -528,16 +527,6 @@ def _clip(text: str, limit: int = 80) -> str:
 def _col_of(tokens: list[tuple[int, str]], prefix: str) -> int:
     return next((c for c, t in tokens if t.startswith(prefix)), tokens[0][0])
 
-
-def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    if len(word) > 64 or len(choices) > 1000:  # difflib is quadratic in the word; a guess is not worth it
-        return ""
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    return _suggest(word, choices)
 
 
 # --------------------------------------------------------------------------- other forms

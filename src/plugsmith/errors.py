@@ -44,6 +44,8 @@ EXIT_DIFF_INCOMPATIBLE = 8
 def suggest(word: str, choices: Sequence[str], *, list_known: bool = False) -> str:
     """`` (did you mean 'x'?)`` for a close match among ``choices``; otherwise ``''``, or with
     ``list_known`` `` (known: a, b, c)``."""
+    if len(word) > 64 or len(choices) > 1000:  # difflib is quadratic in the word; a guess is not worth it
+        return ""
     close = difflib.get_close_matches(word, list(choices), n=1)
     if close:
         return f" (did you mean '{close[0]}'?)"

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from plugsmith.contract import Contract, Kind, Symbol, VersionNode, dump, parse
+from plugsmith.contract import Contract, Symbol, SymbolKind, VersionNode, dump, parse
 from plugsmith.errors import ConfigError, InputError, Location
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 class Entry:
     name: str
     line: int = 0
-    kind: Kind | None = None  # None: the input does not say
+    kind: SymbolKind | None = None  # None: the input does not say
     node: str | None = None
     ordinal: int | None = None
     noname: bool = False
@@ -195,7 +195,7 @@ def read_def(text: str, path: str) -> Source:
         name, rest = m.group("name"), m.group("rest").split()
         ordinal = None
         noname = False
-        kind: Kind = "function"  # a .def entry without DATA is code
+        kind: SymbolKind = "function"  # a .def entry without DATA is code
         for k, item in enumerate(rest):
             upper = item.upper()
             if item.startswith("@") and item[1:].isdigit():

@@ -16,7 +16,7 @@ Public interface:
 
 - ``LoadTarget``: the target an artifact is checked as (name, os, arch, libc).
 - ``Tool``, ``RunnerRow``, ``RUNNERS``: the runner table.
-- ``Runner`` / ``NotRunnable``: what :func:`choose` decides for one target on this machine.
+- ``Runnable`` / ``NotRunnable``: what :func:`choose` decides for one target on this machine.
 - ``LoadResult``: one artifact's outcome (frozen).
 - ``Loader``: builds host programs once and runs them (``Loader(work).load(...)``).
 - ``host_source(kind)``: the generated C source of a host program.
@@ -48,7 +48,7 @@ __all__ = [
     "LoadTarget",
     "Loader",
     "NotRunnable",
-    "Runner",
+    "Runnable",
     "RunnerRow",
     "Status",
     "Tool",
@@ -170,7 +170,7 @@ RUNNERS: tuple[RunnerRow, ...] = (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Runner:
+class Runnable:
     """A target this machine can run: the row and the resolved value of each tool placeholder."""
 
     row: RunnerRow
@@ -248,7 +248,7 @@ def _find(tool: Tool, env: Mapping[str, str]) -> str | None:
 
 
 def choose(target: LoadTarget, *, machine: tuple[str, str] | None = None,
-           env: Mapping[str, str] | None = None, rows: Sequence[RunnerRow] = RUNNERS) -> Runner | NotRunnable:
+           env: Mapping[str, str] | None = None, rows: Sequence[RunnerRow] = RUNNERS) -> Runnable | NotRunnable:
     """Decide how (or whether) ``target`` runs on this machine. Pure given ``machine`` and ``env``."""
     env = os.environ if env is None else env
     here_os, here_arch = machine or host_machine()
@@ -278,7 +278,7 @@ def choose(target: LoadTarget, *, machine: tuple[str, str] | None = None,
         where = f" ({overrides})" if overrides else ""
         return NotRunnable(reason=f"{names} not installed{where} "
                                   f"(apt-get install --no-install-recommends {' '.join(packages)})")
-    return Runner(row=row, tools=tuple(resolved))
+    return Runnable(row=row, tools=tuple(resolved))
 
 
 # --------------------------------------------------------------------------- host programs
@@ -394,7 +394,7 @@ class Loader:
 
     # -- decisions ------------------------------------------------------------------------
 
-    def choose(self, target: LoadTarget) -> Runner | NotRunnable:
+    def choose(self, target: LoadTarget) -> Runnable | NotRunnable:
         return choose(target, machine=self.machine, env=self.env)
 
     # -- host programs --------------------------------------------------------------------
@@ -452,13 +452,13 @@ class Loader:
 
     # -- wine -----------------------------------------------------------------------------
 
-    def _wine_env(self, runner: Runner) -> dict[str, str]:
+    def _wine_env(self, runner: Runnable) -> dict[str, str]:
         env = dict(self.env)
         env.update(runner.row.env)
         env.setdefault("WINEPREFIX", str((self.work / "wine-prefix").resolve()))
         return env
 
-    def _prepare_wine(self, runner: Runner, env: dict[str, str]) -> str | None:
+    def _prepare_wine(self, runner: Runnable, env: dict[str, str]) -> str | None:
         """Initialise the prefix once (``wineboot --init``); returns an error line or None."""
         prefix = env["WINEPREFIX"]
         with self._lock:

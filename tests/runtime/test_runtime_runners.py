@@ -11,7 +11,7 @@ from tests.runtime.conftest import ARTIFACT, CONTRACT, require_runner, target
 from plugsmith.contract import load as load_contract
 from plugsmith.inspection import inspect_file
 from plugsmith.platforms import ARCHES
-from plugsmith.runtime import RUNNERS, Loader, LoadTarget, NotRunnable, Runner, choose, host_source
+from plugsmith.runtime import RUNNERS, Loader, LoadTarget, NotRunnable, Runnable, choose, host_source
 
 X86 = ("linux", "x86_64")
 
@@ -31,10 +31,10 @@ def test_every_buildable_target_has_a_runner_row() -> None:
 def test_choose_native_emulated_and_impossible() -> None:
     env = {"PATH": "/usr/bin:/bin"}
     native = choose(target("linux-x86_64"), machine=X86, env=env)
-    assert isinstance(native, Runner) and native.name == "native" and native.tools == ()
+    assert isinstance(native, Runnable) and native.name == "native" and native.tools == ()
     assert native.argv(Path("/h"), "/l.so") == ["/h", "/l.so"]
     on_arm = choose(target("linux-aarch64"), machine=("linux", "aarch64"), env=env)
-    assert isinstance(on_arm, Runner) and on_arm.name == "native"
+    assert isinstance(on_arm, Runnable) and on_arm.name == "native"
     assert choose(target("macos-aarch64"), machine=X86, env=env) == NotRunnable(reason="no macOS runtime on Linux")
     assert choose(target("windows-x86"), machine=X86, env=env) == NotRunnable(
         reason="32-bit Windows needs wine32 (i386 multiarch); plugsmith load does not set that up")
@@ -64,7 +64,7 @@ def test_env_override_points_at_another_tool(tmp_path: Path) -> None:
     loader.write_bytes(b"")
     decision = choose(target("linux-aarch64"), machine=X86,
                       env={"PATH": "", "PLUGSMITH_QEMU_AARCH64": str(fake), "PLUGSMITH_SYSROOT_AARCH64": str(loader)})
-    assert isinstance(decision, Runner)
+    assert isinstance(decision, Runnable)
     assert decision.argv(Path("/h"), "/l.so") == [str(fake), "-L", str(tmp_path / "sys"), "/h", "/l.so"]
 
 

@@ -125,7 +125,7 @@ def build(plan: Plan, *, jobs: int = 2, cache: Path | None = None, on_event: Eve
     try:
         with lock.hold(plan.matrix.build_dir, timeout=lock_timeout, on_wait=on_message) as held, \
                 _sigterm_interrupts():
-            runner = zig.Runner(cache, keep_fds=(held.fd,), timeout=timeout)
+            runner = zig.ZigProcesses(cache, keep_fds=(held.fd,), timeout=timeout)
             states = [_JobState(job=job, notify=notify, timeout=timeout or 0.0) for job in plan.jobs]
             tasks: list[scheduler.Task] = []
             for state in states:
@@ -353,7 +353,7 @@ class _Step:
         return record is not None and record.fresh(self.key)
 
 
-def _tasks(state: _JobState, plan: Plan, runner: zig.Runner, *, force: bool) -> list[scheduler.Task]:
+def _tasks(state: _JobState, plan: Plan, runner: zig.ZigProcesses, *, force: bool) -> list[scheduler.Task]:
     """The job's steps that must run. Up-to-date steps are found here, on the calling thread, so a
     no-op build hands nothing to the worker pool; a job with nothing to do reports ``done`` now."""
     job = state.job
@@ -408,7 +408,7 @@ def _compile_step(job: Job, root: Path, prepared: _Prepared, source: Path, obj: 
                  record_path=obj.with_name(obj.name + ".json"))
 
 
-def _compile(state: _JobState, runner: zig.Runner, root: Path, source: Path, obj: Path, step: _Step) -> bool:
+def _compile(state: _JobState, runner: zig.ZigProcesses, root: Path, source: Path, obj: Path, step: _Step) -> bool:
     state.begin(f"compile {source.name}")
     scratch = uuid.uuid4().hex[:12]
     obj_tmp = obj.with_name(f".{obj.name}.{scratch}.tmp")
@@ -464,7 +464,7 @@ def _link_result(job: Job, prepared: _Prepared) -> JobResult:
                      map_path=prepared.map_path, log_path=job.work_dir / LOG_NAME)
 
 
-def _link(state: _JobState, runner: zig.Runner, prepared: _Prepared, objects: tuple[Path, ...], step: _Step,
+def _link(state: _JobState, runner: zig.ZigProcesses, prepared: _Prepared, objects: tuple[Path, ...], step: _Step,
           force: bool) -> bool:
     job = state.job
     if state.failure is not None:  # a compile of this job failed (keep-going ran the rest)

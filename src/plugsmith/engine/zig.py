@@ -1,7 +1,7 @@
 """Run zig (the ``ziglang`` PyPI package) as ``python -m ziglang``: one helper, argument lists only.
 
 Every zig process starts in its own session (process group) and is registered with a
-:class:`Runner`, so an interrupted build can stop each zig and the clang/lld children it
+:class:`ZigProcesses`, so an interrupted build can stop each zig and the clang/lld children it
 spawned (``python -m ziglang`` execs zig on POSIX, zig then runs clang as a child).
 """
 
@@ -94,7 +94,7 @@ def identity() -> str:
     return f"ziglang {binary} {st.st_size}:{st.st_mtime_ns}"
 
 
-class Runner:
+class ZigProcesses:
     """Starts zig processes and can stop every one still running (Ctrl-C, SIGTERM, first failure).
     A process running longer than ``timeout`` seconds is stopped (its whole process group) and
     its result says ``timed_out``: one stuck step (e.g. an unusable cache folder) cannot hang
@@ -170,11 +170,6 @@ def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
             os.killpg(proc.pid, sig)
         else:  # pragma: no cover - Windows hosts
             proc.kill()
-
-
-def run(args: list[str], *, cache: Path, cwd: Path | None = None, timeout: float = 1800.0) -> Result:
-    """Run one zig command (no cancellation, stopped after ``timeout`` seconds); used outside a build."""
-    return Runner(cache, timeout=timeout).run(args, cwd=cwd)
 
 
 def display(argv: tuple[str, ...] | list[str]) -> str:

@@ -31,8 +31,9 @@ class Located:
         probe = path
         while probe and probe not in self.marks:
             probe = probe[:-1]
-        line, col = self.marks.get(probe, (None, None))  # type: ignore[assignment]
-        return Location(self.file, line, col, field_name if field_name is not None else dotted(path))
+        mark = self.marks.get(probe)
+        return Location(self.file, mark[0] if mark else None, mark[1] if mark else None,
+                        field_name if field_name is not None else dotted(path))
 
 
 def dotted(path: PathKey) -> str:
@@ -69,7 +70,7 @@ class _Composer(yaml.SafeLoader):
         self.aliases = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
+        event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]  # untyped in types-PyYAML
         if isinstance(event, yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:

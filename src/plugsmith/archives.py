@@ -339,7 +339,7 @@ def _tarinfo_class(limits: Limits) -> type[tarfile.TarInfo]:
         def _proc_member(self, tf: tarfile.TarFile) -> tarfile.TarInfo:
             if self.type in _HEADER_KINDS and self.size > limits.header_bytes:
                 raise _HeaderTooLarge(_HEADER_KINDS[self.type], self.size)
-            return super()._proc_member(tf)  # type: ignore[misc,no-any-return]
+            return super()._proc_member(tf)  # type: ignore[misc,no-any-return]  # tarfile's private hook, untyped
 
     return _Bounded
 
@@ -370,7 +370,7 @@ class _Counting(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # RawIOBase takes any buffer
         data = self.inner.read(len(buffer))
         self.seen += len(data)
         if self.seen > self.sink.limits.total_bytes + self.sink.limits.members * 1024:

@@ -273,10 +273,11 @@ class _Parser:
         if len(tokens) < 2:
             self.error(number, ncol + len(name), f"symbol '{name}' needs a kind: function or data", "kind")
             return
-        kcol, kind = tokens[1]
-        if kind not in KINDS:
-            self.error(number, kcol, f"unknown kind '{_clip(kind)}'{suggest(kind, KINDS)}", "kind")
+        kcol, kind_text = tokens[1]
+        if kind_text not in KINDS:
+            self.error(number, kcol, f"unknown kind '{_clip(kind_text)}'{suggest(kind_text, KINDS)}", "kind")
             return
+        kind: SymbolKind = "data" if kind_text == "data" else "function"
         attrs: dict[str, str] = {}
         flags: set[str] = set()
         for col, token in tokens[2:]:
@@ -331,7 +332,7 @@ class _Parser:
         self.symbols.append(
             Symbol(
                 name=name,
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 node=self.node,
                 only=only,
                 exclude=exclude,

@@ -296,11 +296,13 @@ class _Validator:
             if None in (name, sources, includes, defines, cflags, ldflags, contract) or language not in LANGUAGES:
                 continue
             assert name is not None and contract is not None and contract_path is not None
+            assert sources is not None and includes is not None and defines is not None
+            assert cflags is not None and ldflags is not None  # all checked just above
             names.add(name)
             out.append(Plugin(
-                name=name, language=language, sources=sources, include_dirs=includes,  # type: ignore[arg-type]
-                defines=defines, contract_path=contract_path, contract=contract,  # type: ignore[arg-type]
-                cflags=cflags, ldflags=ldflags, where=self.where(path),  # type: ignore[arg-type]
+                name=name, language=language, sources=sources, include_dirs=includes,
+                defines=defines, contract_path=contract_path, contract=contract,
+                cflags=cflags, ldflags=ldflags, where=self.where(path),
             ))
         return tuple(out)
 
@@ -459,7 +461,9 @@ class _Validator:
         if glibc is not None and (not row.glibc_pin or libc == "musl"):
             self.fail((*path, "glibc"), "glibc applies to linux targets with libc gnu only")
             return None
-        floor = arch_row(os, arch).glibc_floor  # type: ignore[union-attr]  # checked above
+        arch_facts = arch_row(os, arch)
+        assert arch_facts is not None  # checked above
+        floor = arch_facts.glibc_floor
         if glibc is not None and policy_mod.version_key(glibc) < policy_mod.version_key(floor):
             self.fail((*path, "glibc"), f"glibc {glibc} is older than zig provides for {arch} (oldest: {floor})")
             return None

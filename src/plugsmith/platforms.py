@@ -159,9 +159,9 @@ FORMATS: dict[Format, FormatRow] = {
 }
 
 
-def format_row(fmt: str) -> FormatRow:
+def format_row(fmt: Format) -> FormatRow:
     """The row of a format plugsmith reads (``inspection`` only produces these three)."""
-    return FORMATS[fmt]  # type: ignore[index]
+    return FORMATS[fmt]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,8 +184,8 @@ OS_ROWS: dict[str, OsRow] = {
 }
 
 
-def linker_allowance(fmt: str) -> frozenset[str]:
-    row = FORMATS.get(fmt)  # type: ignore[call-overload]
+def linker_allowance(fmt: Format) -> frozenset[str]:
+    row = FORMATS.get(fmt)
     return frozenset(name for name, _ in row.linker_synthesized) if row else frozenset()
 
 

@@ -536,19 +536,19 @@ def _asked_names(contract: Contract, host: HostKind | None) -> dict[str, str]:
 
 
 def _judge(code: int, output: str, timed_out: bool, asked: dict[str, str], *, timeout: float, runner: str,
-           command: tuple[str, ...], base: dict[str, str]) -> LoadResult:
+           command: tuple[str, ...], base: dict[str, Any]) -> LoadResult:
     lines = [line.rstrip("\r") for line in output.splitlines()]
     ok = [asked[line[3:]] for line in lines if line.startswith("ok ") and line[3:] in asked]
     bad = [asked[line[8:]] for line in lines if line.startswith("missing ") and line[8:] in asked]
     load_error = next((line[len("load-error "):] for line in lines if line.startswith("load-error ")), None)
     text = "\n".join(lines).strip()
-    common = {"output": text, "runner": runner, "command": command, **base}
+    common: dict[str, Any] = {"output": text, "runner": runner, "command": command, **base}  # LoadResult's keys
     if timed_out:
         return LoadResult(status="failed", resolved=tuple(ok), unresolved=tuple(bad),
-                          reason=f"timed out after {timeout:.0f}s", **common)  # type: ignore[arg-type]
+                          reason=f"timed out after {timeout:.0f}s", **common)
     if load_error is not None:
         return LoadResult(status="failed", reason=f"does not load: {load_error.strip()}",
-                          unresolved=tuple(asked.values()), **common)  # type: ignore[arg-type]
+                          unresolved=tuple(asked.values()), **common)
     unanswered = [name for arg, name in asked.items() if name not in ok and name not in bad]
     if code < 0:
         try:
@@ -557,15 +557,15 @@ def _judge(code: int, output: str, timed_out: bool, asked: dict[str, str], *, ti
             signame = f"signal {-code}"
         return LoadResult(status="failed", resolved=tuple(ok), unresolved=tuple(bad + unanswered),
                           reason=f"the host program died of {signame} while loading",
-                          **common)  # type: ignore[arg-type]
+                          **common)
     if bad:
         return LoadResult(status="failed", resolved=tuple(ok), unresolved=tuple(bad),
-                          reason="missing " + ", ".join(bad), **common)  # type: ignore[arg-type]
+                          reason="missing " + ", ".join(bad), **common)
     if code != 0 or unanswered:
         tail = " ".join(text.split())[-300:] or "no output"
         return LoadResult(status="failed", resolved=tuple(ok), unresolved=tuple(unanswered),
-                          reason=f"the host program exited with {code}: {tail}", **common)  # type: ignore[arg-type]
-    return LoadResult(status="passed", resolved=tuple(ok), **common)  # type: ignore[arg-type]
+                          reason=f"the host program exited with {code}: {tail}", **common)
+    return LoadResult(status="passed", resolved=tuple(ok), **common)
 
 
 def _run(argv: list[str], *, env: Mapping[str, str], timeout: float) -> tuple[int, str, bool]:

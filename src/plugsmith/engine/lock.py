@@ -24,7 +24,7 @@ from plugsmith.errors import EXIT_LOCKED, PlugsmithError
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows hosts build without the lock
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # the module or None: checked before every use
 
 LOCK_NAME = ".plugsmith.lock"
 

@@ -83,7 +83,8 @@ BAD_MATRICES = [
     ("bad inherit", {"overrides": [{"select": "linux-*", "inherit": "merge"}]},
      "'merge' is not one of ['append', 'prepend', 'replace']"),
     ("bad target", {"targets": ["linux-x68_64"]}, "'linux-x68_64' is not valid under any of the given schemas"),
-    ("unknown wheel key", {"wheel": {"verison": "1.0"}}, "Additional properties are not allowed ('verison' was unexpected)"),
+    ("unknown wheel key", {"wheel": {"verison": "1.0"}},
+     "Additional properties are not allowed ('verison' was unexpected)"),
     ("bad language", {"plugins": [{"name": "demo", "sources": ["src/demo.c"], "contract": "symbols/demo.symbols",
                                    "language": "rust"}]}, "'rust' is not one of ['c', 'c++']"),
 ]

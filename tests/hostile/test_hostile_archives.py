@@ -481,8 +481,8 @@ def _remove_deep_tree(root: Path, levels: int) -> None:
 
 
 def test_a_folder_nested_1200_levels_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    """Outside archives, verify walks folders itself; a walk too deep for Python's recursion ends
-    in one line and exit 2 (the last-resort handler in plugsmith.cli)."""
+    """Outside archives, verify walks folders itself, with its own stack and the archives' depth
+    limit: one line naming the folder and exit 2."""
     deep = tmp_path / "deep"
     _deep_tree(deep, 1200)
     try:
@@ -492,5 +492,4 @@ def test_a_folder_nested_1200_levels_is_one_line_not_a_traceback(tmp_path: Path)
     finally:
         _remove_deep_tree(deep, 1200)
     assert proc.returncode == 2, proc.stderr[-2000:]
-    assert proc.stderr == ("plugsmith: error: the input is too deeply nested or too large to process "
-                           "(RecursionError)\n")
+    assert proc.stderr == "plugsmith: error: deep: nested deeper than 64 folders\n"

@@ -15,6 +15,7 @@ name (``<os>-<arch>`` from what ``inspect`` reads, or from a ``GLOB=TARGET`` map
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -161,13 +162,34 @@ def gather(paths: Iterable[Path], workdir: Path, limits: Limits | None = None) -
     state = _Gather(workdir, limits or Limits())
     for path in paths:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
+            for child in _files_under(path, state.limits.depth):
                 state.file(child, display_path(child), explicit=False)
         elif path.is_file():
             state.file(path, display_path(path), explicit=True)
         else:
             raise InputError(f"{path}: no such file or folder")
     return Gathered(binaries=tuple(state.found), problems=tuple(state.problems), archives=tuple(state.archives))
+
+
+def _files_under(root: Path, depth: int) -> list[Path]:
+    """Every regular file below ``root`` (symlinks not followed), sorted; a walk with its own stack,
+    so a folder nested deeper than ``depth`` is one clear error, not Python's recursion limit."""
+    found: list[Path] = []
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, level = stack.pop()
+        if level > depth:
+            raise InputError(f"{display_path(root)}: nested deeper than {depth} folders")
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise InputError(f"{display_path(folder)}: cannot read the folder: {exc.strerror or exc}") from None
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((Path(entry.path), level + 1))
+            elif entry.is_file(follow_symlinks=False):
+                found.append(Path(entry.path))
+    return sorted(found)
 
 
 class _Gather:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from plugsmith.cli._release import parse_pairs, parse_target_map
 from plugsmith.errors import InputError
-from plugsmith.verify.grouping import comparisons, parse_overrides
+from plugsmith.verify.grouping import comparisons
 from plugsmith.verify.naming import EXTENSION_NAMES, NAME_RULES, extension_name, library_name
 
 
@@ -64,7 +65,12 @@ def test_comparisons_never_put_two_variants_together() -> None:
 
 
 def test_group_override_syntax() -> None:
-    assert parse_overrides(["glfw=*glfw*", " x = a!b "]) == (("glfw", "*glfw*"), ("x", "a!b"))
+    assert parse_pairs(["glfw=*glfw*", " x = a!b "], "--group", "NAME=GLOB", "glfw=*glfw*") == (
+        ("glfw", "*glfw*"), ("x", "a!b"))
     with pytest.raises(InputError) as info:
-        parse_overrides(["glfw"])
+        parse_pairs(["glfw"], "--group", "NAME=GLOB", "glfw=*glfw*")
     assert info.value.message == "--group 'glfw': expected NAME=GLOB, e.g. 'glfw=*glfw*'"
+    with pytest.raises(InputError) as info:
+        parse_target_map(["=linux-x86_64"])
+    assert info.value.message == ("--target-map '=linux-x86_64': expected GLOB=TARGET, "
+                                  "e.g. '*/linux-x86_64/*=linux-x86_64'")

@@ -94,10 +94,9 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
 
     contract_path: Path | None = getattr(args, "contract", None)
     artifacts: list[Path] = getattr(args, "artifacts", [])
-    from plugsmith.verify.grouping import parse_overrides
 
     target_map = parse_target_map(getattr(args, "target_map", []))
-    groups = parse_overrides(getattr(args, "group", []) or [])
+    groups = parse_pairs(getattr(args, "group", []) or [], "--group", "NAME=GLOB", "glfw=*glfw*")
     if artifacts:
         project = project_for(args)
         found = verify.from_paths(artifacts, work, target_map=target_map, cache=inspection_cache(args),
@@ -151,15 +150,20 @@ def _select(found: ArtifactSet, globs: list[str]) -> ArtifactSet:
     return replace(found, artifacts=kept, selected_targets=tuple(dict.fromkeys(a.target for a in kept)))
 
 
-def parse_target_map(items: list[str]) -> tuple[tuple[str, str], ...]:
-    """``GLOB=TARGET`` strings -> pairs; the glob matches the artifact's display name or derived target."""
+def parse_pairs(items: list[str], option: str, shape: str, example: str) -> tuple[tuple[str, str], ...]:
+    """``A=B`` option values (``--target-map GLOB=TARGET``, ``--group NAME=GLOB``) -> stripped pairs."""
     out = []
     for item in items:
-        glob, sep, target = item.partition("=")
-        if not sep or not glob.strip() or not target.strip():
-            raise InputError(f"--target-map {item!r}: expected GLOB=TARGET, e.g. '*/linux-x86_64/*=linux-x86_64'")
-        out.append((glob.strip(), target.strip()))
+        left, sep, right = item.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise InputError(f"{option} {item!r}: expected {shape}, e.g. '{example}'")
+        out.append((left.strip(), right.strip()))
     return tuple(out)
+
+
+def parse_target_map(items: list[str]) -> tuple[tuple[str, str], ...]:
+    """``GLOB=TARGET`` strings -> pairs; the glob matches the artifact's display name or derived target."""
+    return parse_pairs(items, "--target-map", "GLOB=TARGET", "*/linux-x86_64/*=linux-x86_64")
 
 
 def report(args: argparse.Namespace, verdict: Verdict, inputs: ReleaseInputs) -> None:

@@ -33,7 +33,7 @@ from plugsmith.verify.naming import extension_name, library_name
 if TYPE_CHECKING:
     from plugsmith.verify.collect import Artifact
 
-__all__ = ["GroupKey", "comparisons", "group", "parse_overrides"]
+__all__ = ["GroupKey", "comparisons", "group"]
 
 _MAJOR = re.compile(r"^(?P<base>.*[^\d.])(?P<major>\d+)$")
 _SUFFIX = re.compile(r"^(?P<base>.+)[-_](?P<word>[a-z][a-z0-9]+)$")
@@ -46,17 +46,6 @@ class GroupKey:
     kind: str  # "plugin" or "dependency": never mixed
     scope: str  # the package folder of a Python extension module inside its archive, else ""
     name: str
-
-
-def parse_overrides(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    """``NAME=GLOB`` strings -> (name, glob) pairs."""
-    out = []
-    for item in items:
-        name, sep, glob = item.partition("=")
-        if not sep or not name.strip() or not glob.strip():
-            raise InputError(f"--group {item!r}: expected NAME=GLOB, e.g. 'glfw=*glfw*'")
-        out.append((name.strip(), glob.strip()))
-    return tuple(out)
 
 
 def group(artifacts: Sequence[Artifact], *, explicit: frozenset[str] = frozenset(),

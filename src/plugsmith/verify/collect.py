@@ -132,8 +132,9 @@ def from_build(plan: Plan, result: BuildResult | None = None, *, cache: CacheCho
         found.append((Found(path=path, display=display_path(path), explicit=True), job.plugin.name, job.target.name))
     artifacts, broken = identify([f for f, _, _ in found], cache=cache)
     named_by = {f.display: (plugin, target) for f, plugin, target in found}
-    named = tuple(replace(a, plugin=named_by[str(a.inspection.path)][0], target=named_by[str(a.inspection.path)][1])
-                  for a in artifacts)
+    # the job says what each artifact is: no guessing of names, targets or variants from file names
+    named = tuple(replace(a, plugin=named_by[str(a.inspection.path)][0], target=named_by[str(a.inspection.path)][1],
+                          variant=None) for a in artifacts)
     builds = tuple(BuildRecord(target=job.target.name, cflags=tuple(f.value for f in job.cflags),
                                ldflags=tuple(f.value for f in job.ldflags)) for job in plan.jobs)
     return ArtifactSet(artifacts=named, files=tuple(ShippedFile(display=f.display, path=f.path) for f, _, _ in found),

@@ -28,7 +28,7 @@ import time
 import traceback
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 INTERESTING = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0xFE, 0x10, 0x20, 0x40)
@@ -107,14 +107,15 @@ def _check_binary(path: Path) -> str:
     from plugsmith.verify import collect as artifacts
     from plugsmith.verify.checks import apply
 
-    identified, broken = artifacts.identify([artifacts.Found(path=path, display=path.name)])
+    # no inspection cache: thousands of one-off mutants must not fill the user's cache
+    identified, broken = artifacts.identify([artifacts.Found(path=path, display=path.name)], cache=None)
     if broken:
         if any("\n" in b for b in broken):
             raise AssertionError(f"multi-line error: {broken!r}")
         return "rejected"
-    subjects = [Subject(plugin=i.plugin, target=f"{i.target}#{n}", inspection=i.inspection)
-                for n, i in enumerate(identified)]
-    verdict = apply(check(subjects), [s.inspection for s in subjects], policy.Policy(targets=("x",)))
+    named = [replace(i, target=f"{i.target}#{n}") for n, i in enumerate(identified)]
+    subjects = [Subject(plugin=a.plugin, target=a.target, inspection=a.inspection) for a in named]
+    verdict = apply(check(subjects), named, policy.Policy(targets=("x",)))
     to_json(verdict)
     to_junit(verdict)
     to_markdown(verdict)

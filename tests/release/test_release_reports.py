@@ -77,7 +77,10 @@ def test_junit_one_case_per_target_and_check(capsys, mixed: Path, extras: dict[s
     assert root.tag == "testsuites"
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
     failed = sum(1 for c in cases.values() if c.find("failure") is not None)
-    assert (int(root.get("tests")), int(root.get("failures")), len(cases), failed) == (48, 7, 48, 7)
+    # 45: no install-name case for the three Mach-O artifacts, a release judged without a project
+    # owes no particular install name (only plugsmith's own builds or an explicit policy ask for one)
+    assert (int(root.get("tests")), int(root.get("failures")), len(cases), failed) == (45, 7, 45, 7)
+    assert not [name for _, name in cases if name == "install-name"]
     # every target has its export, format and policy checks
     for target in ("linux-x86_64", "linux-aarch64"):
         for check in ("exports", "format-arch", "arch", "imports", "glibc", "map-applied"):

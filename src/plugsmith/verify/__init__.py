@@ -23,7 +23,7 @@ from plugsmith.policy import Policy
 from plugsmith.verify.checks import apply as apply_policy
 from plugsmith.verify.collect import Artifact, ArtifactSet, BuildRecord, ShippedFile, from_build, from_paths
 from plugsmith.verify.exports import check_artifact
-from plugsmith.verify.grouping import comparisons
+from plugsmith.verify.grouping import comparisons, path_tokens
 from plugsmith.verify.model import (
     Asymmetry,
     Group,
@@ -156,11 +156,22 @@ def groups_of(artifacts: Sequence[Artifact], subjects: Sequence[Subject]) -> tup
 
 def _distinct(subjects: list[Subject]) -> list[Subject]:
     """A variant is shown as ``<target>:<variant>``; two artifacts of one plugin for the same target
-    that still look alike are told apart by file (and slice)."""
+    that still look alike are told apart by the shortest path part only one of them has (else the
+    path), and by slice."""
     subjects = [replace(s, target=f"{s.target}:{s.variant}") if s.variant else s for s in subjects]
-    counts: dict[tuple[str, str], int] = {}
-    for s in subjects:
-        counts[(s.plugin, s.target)] = counts.get((s.plugin, s.target), 0) + 1
-    return [replace(s, target=f"{s.target}:{s.inspection.path}"
-                    + (f"#{s.inspection.slice_index}" if s.inspection.slice_index is not None else ""))
-            if counts[(s.plugin, s.target)] > 1 else s for s in subjects]
+    clashes: dict[tuple[str, str], list[int]] = {}
+    for i, s in enumerate(subjects):
+        clashes.setdefault((s.plugin, s.target), []).append(i)
+    out = list(subjects)
+    for idx in clashes.values():
+        if len(idx) < 2:
+            continue
+        tokens = {i: path_tokens(str(subjects[i].inspection.path)) for i in idx}
+        for i in idx:
+            others = set().union(*(tokens[j] for j in idx if j != i))
+            unique = [t for t in tokens[i] if t not in others]
+            s = subjects[i]
+            label = min(unique, key=len) if unique else str(s.inspection.path)
+            slice_part = f"#{s.inspection.slice_index}" if s.inspection.slice_index is not None else ""
+            out[i] = replace(s, target=f"{s.target}:{label}{slice_part}")
+    return out

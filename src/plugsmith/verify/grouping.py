@@ -33,7 +33,7 @@ from plugsmith.verify.naming import extension_name, library_name
 if TYPE_CHECKING:
     from plugsmith.verify.collect import Artifact
 
-__all__ = ["GroupKey", "comparisons", "group"]
+__all__ = ["GroupKey", "comparisons", "group", "path_tokens"]
 
 _MAJOR = re.compile(r"^(?P<base>.*[^\d.])(?P<major>\d+)$")
 _SUFFIX = re.compile(r"^(?P<base>.+)[-_](?P<word>[a-z][a-z0-9]+)$")
@@ -208,7 +208,8 @@ def _labels(artifacts: Sequence[Artifact], keys: list[GroupKey], suffixed: dict[
     return labels
 
 
-def _tokens(text: str) -> list[str]:
+def path_tokens(text: str) -> list[str]:
+    """The folder names and the file name's parts of a shown path (what a variant label is taken from)."""
     parts = [p for p in text.replace("\\", "/").split("/") if p]
     out = parts[:-1]
     if parts:
@@ -218,8 +219,8 @@ def _tokens(text: str) -> list[str]:
 
 def _telling(artifacts: Sequence[Artifact], i: int, others: list[int]) -> str | None:
     for text in (member_path, lambda a: a.container or ""):
-        mine = _tokens(text(artifacts[i]))
-        theirs = set().union(*(_tokens(text(artifacts[j])) for j in others))
+        mine = path_tokens(text(artifacts[i]))
+        theirs = set().union(*(path_tokens(text(artifacts[j])) for j in others))
         unique = [t for t in mine if t not in theirs]
         if unique:
             return min(unique, key=len)

@@ -39,6 +39,7 @@ MULTI_TARGET_FIXTURES = frozenset({
     "demo_release", "releases",  # tests/contract: the demo plugin on four targets, per release
     "plugin_artifacts",  # tests/integration: nine zig builds
     "built", "load_work",  # the example built for several targets (integration, runtime, build/test_targets)
+    "packed",  # tests/wheel: the example built and packed for the six default targets
 })
 
 

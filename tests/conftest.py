@@ -41,6 +41,12 @@ MULTI_TARGET_FIXTURES = frozenset({
     "built", "load_work",  # the example built for several targets (integration, runtime, build/test_targets)
     "packed",  # tests/wheel: the example built and packed for the six default targets
 })
+#: Whole files that are slow by nature: the real-world corpus (116 libraries read by LLVM and
+#: plugsmith, wheels fetched on first use), archive bombs run through a real verify, real builds
+#: under hostile conditions, and the linear-growth measurements.
+SLOW_FILES = frozenset({"test_realworld_policy.py", "test_realworld_reader.py", "test_realworld_grouping.py",
+                        "test_realworld_corpus.py", "test_hostile_archives.py", "test_hostile_build.py",
+                        "test_hostile_scaling.py"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,7 +54,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     file: pytest silently skips folders by name (its default norecursedirs drops any "build"
     folder, which once hid the build-engine tests)."""
     for item in items:
-        if MULTI_TARGET_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if MULTI_TARGET_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
     if config.args != ["tests"] and config.args != [str(REPO / "tests")]:
         return  # a chosen subset

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import resource
 import shutil
@@ -54,11 +53,9 @@ LLVM = {"elf": ("llvm-nm", "-D"), "macho": ("llvm-objdump", "--macho", "--export
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    from plugsmith.provenance import sha256_file
+
+    return sha256_file(path)
 
 
 def fetch() -> list[tuple[Path, str]]:

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +127,21 @@ def llvm_exports(path: Path) -> frozenset[str]:
         return frozenset(name or f"#{ordinal}" for ordinal, name, rva in _COFF_EXPORT.findall(out)
                          if name or rva != "0x0")
     raise AssertionError(f"{path}: not an ELF, Mach-O or PE file (magic {magic!r})")
+
+
+def tar_file(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes]:
+    """A regular tar member (for hand-made archives in tests)."""
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info, data
+
+
+def tar_link(name: str, target: str, kind: bytes) -> tuple[tarfile.TarInfo, None]:
+    """A symbolic (``tarfile.SYMTYPE``) or hard (``LNKTYPE``) link member."""
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info, None
 
 
 def copy_example(dest: Path) -> Path:

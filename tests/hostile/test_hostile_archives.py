@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from hostile_helpers import MEMORY_LIMIT, SRC
+from tests.conftest import tar_file, tar_link
 
 from plugsmith.archives import Budget, Limits, extract
 from plugsmith.errors import InputError
@@ -49,16 +50,10 @@ def _compress(data: bytes, kind: str) -> bytes:
 
 
 def _file(name: str, data: bytes = ELF) -> tuple[tarfile.TarInfo, bytes]:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    return info, data
+    return tar_file(name, data)
 
 
-def _link(name: str, target: str, kind: bytes) -> tuple[tarfile.TarInfo, None]:
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.linkname = target
-    return info, None
+_link = tar_link
 
 
 def _raw_header(name: str, kind: bytes, size: int) -> bytes:

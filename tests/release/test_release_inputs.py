@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from release_helpers import SIX, greet_path
+from tests.conftest import tar_file, tar_link
 
 from plugsmith.archives import Limits, extract
 from plugsmith.cli import main
@@ -47,17 +48,7 @@ def _tar(dest: Path, mode: str, members: list[tuple[tarfile.TarInfo, bytes | Non
     return dest
 
 
-def _file(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes]:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    return info, data
-
-
-def _link(name: str, target: str, kind: bytes) -> tuple[tarfile.TarInfo, None]:
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.linkname = target
-    return info, None
+_file, _link = tar_file, tar_link
 
 
 # --------------------------------------------------------------------------- runners

@@ -204,15 +204,20 @@ def main() -> None:
         if "verify" in chosen:
             figures.update(bench_verify(tmp))
     print(f"cpus: {JOBS}  python: {sys.version.split()[0]}")
-    for key, value in figures.items():
-        print(f"{key:24} {value:.3f}" if isinstance(value, float) else f"{key:24} {value}")
     checks = [("noop_wall_s", 0.3, "no-op rebuild <= 0.3 s"),
               ("warm_ratio", 1.10, "warm build / raw zig <= 1.10x (6-target example)"),
               ("warm_medium_ratio", 1.10, "warm build / raw zig <= 1.10x (4 plugins x 6 targets x 10 sources)"),
               ("maps_plus_verify_s", 5.0, "maps + verify of 10,000 symbols x 24 targets < 5 s")]
-    for key, limit, text in checks:
+    print_figures(figures, checks, width=24, digits=3)
+
+
+def print_figures(figures: dict[str, float], checks: list[tuple[str, float, str]], *, width: int, digits: int) -> None:
+    """Every figure, then PASS or MISS per target (``(key, limit, what)``) whose figure was measured."""
+    for key, value in figures.items():
+        print(f"{key:{width}} {value:.3f}" if isinstance(value, float) else f"{key:{width}} {value}")
+    for key, limit, what in checks:
         if key in figures:
-            print(f"{'PASS' if figures[key] <= limit else 'MISS'}  {text}: {figures[key]:.3f}")
+            print(f"{'PASS' if figures[key] <= limit else 'MISS'}  {what}: {figures[key]:.{digits}f}")
 
 
 if __name__ == "__main__":

@@ -165,15 +165,14 @@ def main() -> None:
         figures |= bench_release(args.repeat)
     if "synthetic" in chosen:
         figures |= bench_synthetic()
-    for key, value in figures.items():
-        print(f"{key:30} {value:.3f}" if isinstance(value, float) else f"{key:30} {value}")
     checks = [("cli_cold_ratio", 2.0, "cold verify <= 2.0x LLVM"), ("cli_warm_ratio", 0.5, "warm verify <= 0.5x LLVM"),
               ("api_cold_ratio", 2.0, "cold inspect_many <= 2.0x LLVM"),
               ("api_warm_ratio", 0.5, "warm inspect_many <= 0.5x LLVM"),
               ("synthetic_maps_plus_verify_s", 2.0, "maps + verify, 10,000 symbols x 24 targets < 2 s")]
-    for key, limit, what in checks:
-        if key in figures:
-            print(f"{'PASS' if figures[key] <= limit else 'MISS'}  {what}: {figures[key]:.2f}")
+    sys.path.insert(0, str(HERE))
+    from bench_build import print_figures
+
+    print_figures(figures, checks, width=30, digits=2)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,21 @@ def pin_file(requirement: str) -> NewFile:
     return NewFile(Path(PIN_FILE), text)
 
 
+def python_files(files: list[NewFile], requirement: str) -> list[NewFile]:
+    """``pyproject.toml`` for the project ``files`` make (``--python``): plugsmith's wheel build backend
+    and a ``[tool.cibuildwheel]`` table matching the project's build matrix (:mod:`plugsmith.cibw`).
+    The matrix is read back from a private copy of ``files``, so the table agrees with what is written."""
+    import tempfile
+
+    from plugsmith import cibw, matrix
+
+    with tempfile.TemporaryDirectory(prefix="plugsmith-init-") as work:
+        for f in files:
+            _fs.write_text(Path(work) / f.path, f.text)
+        text = cibw.pyproject(matrix.load(Path(work) / "build_matrix.yaml"), requirement)
+    return [NewFile(Path("pyproject.toml"), text)]
+
+
 def _walk(node: Traversable, rel: Path) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     for child in node.iterdir():

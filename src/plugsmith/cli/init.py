@@ -13,7 +13,7 @@ HELP = "write a new plugin project: build_matrix.yaml, symbols/, plugins/, ci/, 
 DESCRIPTION = """Write a working plugin project into DIR (default: the current folder): a build matrix
 for the six default targets, a contract in symbols/NAME.symbols, C sources of an example plugin
 in plugins/NAME/, a CI workflow, a test, a noxfile and plugsmith-requirements.txt, the pin that says where they
-install plugsmith from. Existing files are never overwritten
+install plugsmith from; with --python also pyproject.toml for cibuildwheel. Existing files are never overwritten
 without --force. Then run 'plugsmith run' in DIR."""
 
 
@@ -24,6 +24,11 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="run in DIR: a relative project folder is created there")
     p.add_argument("-n", "--name", help="plugin name, a lower-case C identifier (default: from the folder name)")
     p.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    p.add_argument("--python", action="store_true",
+                   help="also write pyproject.toml: a Python package shipping the plugin as ctypes wheels, built "
+                        "by plugsmith's wheel backend, with a [tool.cibuildwheel] table whose build identifiers "
+                        "are the matrix's targets and whose test and repair commands run 'plugsmith verify' "
+                        "(docs/wheel.md)")
     p.add_argument("--plugsmith-spec", metavar="REQUIREMENT", default=os.environ.get("PLUGSMITH_SPEC"),
                    help="where the project installs plugsmith from, written to plugsmith-requirements.txt "
                         "(default: $PLUGSMITH_SPEC, else the source this plugsmith was installed from: "
@@ -36,8 +41,11 @@ def execute(args: argparse.Namespace) -> int:
 
     folder: Path = in_directory(args, args.folder)
     name = args.name or init.default_name(folder)
-    files = sorted([*init.render(name), init.pin_file(args.plugsmith_spec or init.pinned_requirement())],
-                   key=lambda f: str(f.path))
+    requirement = args.plugsmith_spec or init.pinned_requirement()
+    files = [*init.render(name), init.pin_file(requirement)]
+    if args.python:
+        files += init.python_files(files, requirement)
+    files.sort(key=lambda f: str(f.path))
     for path in init.write(folder, files, force=args.force):
         print(rel(path))
     print(f"\nNext: cd {rel(folder)} && plugsmith run")

@@ -1,0 +1,68 @@
+"""What the cibuildwheel tests share: the tools of this venv (cibuildwheel, check-jsonschema,
+plugsmith's console script), cibuildwheel's identifier listing, and wheels packed the way a
+cibuildwheel job names them (``cp312-cp312-<platform>``), with a RECORD that matches."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from tests.conftest import missing_tool
+
+from plugsmith.wheel.pack import LIBRARY_MODE, Member, wheel_bytes
+
+TIMEOUT = 120
+
+
+def venv_tool(name: str, package: str) -> str:
+    """A console script installed beside this Python (the test extra installs it)."""
+    path = Path(sys.executable).parent / name
+    if not path.is_file():
+        missing_tool(f"{name} not found beside {sys.executable} (pip install {package}, plugsmith's test extra)")
+    return str(path)
+
+
+def identifiers(project: Path, platform: str) -> list[str]:
+    """``cibuildwheel --print-build-identifiers --platform PLATFORM`` in ``project``, sorted."""
+    done = subprocess.run([venv_tool("cibuildwheel", "cibuildwheel"), "--print-build-identifiers",
+                           "--platform", platform], cwd=project, capture_output=True, text=True, timeout=TIMEOUT,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    return sorted(done.stdout.split())
+
+
+def substitute(command: str, **values: str) -> list[str]:
+    """cibuildwheel's placeholders (``{project}``, ``{wheel}``, ``{dest_dir}``) filled in, then split as
+    a POSIX shell would (shlex), for a run without a shell."""
+    for key, value in values.items():
+        command = command.replace(f"{{{key}}}", value)
+    return shlex.split(command)
+
+
+def run_command(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``argv`` with its program looked up beside this Python first (plugsmith, python)."""
+    local = Path(sys.executable).parent / argv[0]
+    program = str(local) if local.is_file() else argv[0]
+    return subprocess.run([program, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
+                          check=False)
+
+
+def pack(out_dir: Path, *, name: str, version: str, tag: str, files: Mapping[str, bytes]) -> Path:
+    """A wheel as a cibuildwheel job leaves it (``<name>-<version>-<tag>.whl``, e.g. tag
+    ``cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64``), written with plugsmith's own
+    reproducible zip writer: METADATA, a WHEEL with one ``Tag:`` line per tag, and RECORD."""
+    dist_info = f"{name}-{version}.dist-info"
+    python, abi, platforms = tag.split("-")
+    tags = "".join(f"Tag: {python}-{abi}-{p}\n" for p in platforms.split("."))
+    members = [Member(path=path, data=data, mode=LIBRARY_MODE) for path, data in files.items()]
+    members += [Member(path=f"{dist_info}/METADATA",
+                       data=f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()),
+                Member(path=f"{dist_info}/WHEEL",
+                       data=f"Wheel-Version: 1.0\nGenerator: bdist_wheel (0.45.1)\nRoot-Is-Purelib: false\n{tags}"
+                       .encode())]
+    path = out_dir / f"{name}-{version}-{tag}.whl"
+    path.write_bytes(wheel_bytes(members, dist_info, (1980, 1, 1, 0, 0, 0)))
+    return path

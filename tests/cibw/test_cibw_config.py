@@ -1,0 +1,169 @@
+"""``plugsmith init --python``: the generated ``[tool.cibuildwheel]`` makes cibuildwheel list exactly
+one build identifier per matrix target (cibuildwheel run for real, offline), and it is valid under
+cibuildwheel's own JSON schema (jsonschema and check-jsonschema). A matrix edited afterwards, or a
+misspelt key, makes them disagree."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+if sys.version_info < (3, 11):  # cibuildwheel 4 and tomllib need Python 3.11
+    pytest.skip("cibuildwheel 4 needs Python 3.11 or newer", allow_module_level=True)
+import tomllib
+from cibw_helpers import TIMEOUT, identifiers, venv_tool
+from tests.conftest import Cli, tree
+
+from plugsmith import cibw
+from plugsmith import matrix as matrix_mod
+from plugsmith.errors import ConfigError
+
+SCHEMA = Path(str(resources.files("cibuildwheel") / "resources" / "cibuildwheel.schema.json"))
+DEFAULTS = Path(str(resources.files("cibuildwheel") / "resources" / "defaults.toml"))
+DEFAULT_IDS = {"linux": ["cp312-manylinux_aarch64", "cp312-manylinux_x86_64"],
+               "macos": ["cp312-macosx_arm64", "cp312-macosx_x86_64"],
+               "windows": ["cp312-win_amd64", "cp312-win_arm64"]}
+VERIFY = "plugsmith verify --no-project --contract {project}/symbols/spam.symbols"
+
+
+@pytest.fixture
+def project(tmp_path: Path, cli: Cli) -> Path:
+    res = cli("init", "--python", str(tmp_path / "spam"), "--plugsmith-spec", "plugsmith @ git+https://example.org/p@1")
+    assert res.code == 0, res.err
+    return tmp_path / "spam"
+
+
+def tool_table(project: Path) -> dict[str, object]:
+    table = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["cibuildwheel"]
+    assert isinstance(table, dict)
+    return table
+
+
+def schema_errors(table: object) -> list[str]:
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    return sorted(e.message for e in validator.iter_errors(table))
+
+
+def write_pyproject(project: Path) -> None:
+    """Regenerate pyproject.toml from the project's current build_matrix.yaml."""
+    m = matrix_mod.load(project / "build_matrix.yaml")
+    (project / "pyproject.toml").write_text(cibw.pyproject(m, "plugsmith"))
+
+
+def test_init_python_writes_pyproject_beside_the_normal_layout(project: Path) -> None:
+    assert "pyproject.toml" in tree(project) and "build_matrix.yaml" in tree(project)
+    doc = tomllib.loads((project / "pyproject.toml").read_text())
+    assert doc["build-system"] == {"requires": ["plugsmith @ git+https://example.org/p@1"],
+                                   "build-backend": "plugsmith.wheel.backend"}
+    assert doc["project"] == {"name": "spam", "description": "Native spam libraries built by plugsmith, loaded with "
+                              "ctypes", "requires-python": ">=3.8", "dynamic": ["version"]}
+
+
+def test_identifiers_are_the_matrix_targets(project: Path) -> None:
+    for platform, ids in DEFAULT_IDS.items():
+        assert identifiers(project, platform) == ids
+    targets = matrix_mod.load(project / "build_matrix.yaml").targets
+    assert {p: list(v) for p, v in cibw.expected(targets).items()} == DEFAULT_IDS
+    assert [(i.identifier, i.target) for i in cibw.identifiers(targets)] == [
+        ("cp312-manylinux_x86_64", "linux-x86_64"), ("cp312-manylinux_aarch64", "linux-aarch64"),
+        ("cp312-macosx_x86_64", "macos-x86_64"), ("cp312-macosx_arm64", "macos-aarch64"),
+        ("cp312-win_amd64", "windows-x86_64"), ("cp312-win_arm64", "windows-aarch64")]
+
+
+def test_generated_table_exactly(project: Path) -> None:
+    table = tool_table(project)
+    install = "python -m pip install -r {project}/plugsmith-requirements.txt"
+    assert {k: v for k, v in table.items() if k not in ("linux", "macos", "windows", "overrides")} == {
+        "build": "cp312-*", "skip": ["cp312-musllinux_x86_64", "cp312-musllinux_aarch64"],
+        "before-build": install, "before-test": install,
+        "test-command": [f"{VERIFY} {{wheel}}", "python -c \"import spam; print(spam.library_path())\""]}
+    assert table["overrides"] == [{"select": i, "environment": {"PLUGSMITH_TARGETS": t}} for i, t in [
+        ("cp312-manylinux_x86_64", "linux-x86_64"), ("cp312-manylinux_aarch64", "linux-aarch64"),
+        ("cp312-macosx_x86_64", "macos-x86_64"), ("cp312-macosx_arm64", "macos-aarch64"),
+        ("cp312-win_amd64", "windows-x86_64"), ("cp312-win_arm64", "windows-aarch64")]]
+    defaults = tomllib.loads(DEFAULTS.read_text())["tool"]["cibuildwheel"]
+    for platform, archs in [("linux", ["x86_64", "aarch64"]), ("macos", ["x86_64", "arm64"]),
+                            ("windows", ["AMD64", "ARM64"])]:
+        # the ecosystem's repair tool first (cibuildwheel's own default, read from the installed package), then verify
+        assert table[platform] == {"archs": archs, "repair-wheel-command": [
+            defaults[platform]["repair-wheel-command"], f"{VERIFY} {{dest_dir}}"]}
+
+
+def test_table_is_valid_under_cibuildwheels_schema(project: Path) -> None:
+    assert schema_errors(tool_table(project)) == []
+    wrapper = project.parent / "wrap.json"
+    wrapper.write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+                                   "properties": {"tool": {"type": "object", "properties": {
+                                       "cibuildwheel": {"$ref": SCHEMA.as_uri()}}}}}))
+    done = subprocess.run([venv_tool("check-jsonschema", "check-jsonschema"), "--schemafile", str(wrapper),
+                           str(project / "pyproject.toml")], capture_output=True, text=True, timeout=TIMEOUT,
+                          check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok -- validation done"), done.stderr
+
+
+def test_a_misspelt_key_fails_the_schema_and_cibuildwheel(project: Path) -> None:
+    path = project / "pyproject.toml"
+    path.write_text(path.read_text().replace("\ntest-command = ", "\ntest-cmd = "))
+    assert schema_errors(tool_table(project)) == ["Additional properties are not allowed ('test-cmd' was unexpected)"]
+    done = subprocess.run([venv_tool("cibuildwheel", "cibuildwheel"), "--print-build-identifiers", "--platform",
+                           "linux"], cwd=project, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    assert done.returncode == 2
+    assert "Option 'test-cmd' not supported in a config file. Perhaps you meant 'test-command'?" in done.stderr
+
+
+def test_a_wrong_type_fails_the_schema(project: Path) -> None:
+    table = tool_table(project)
+    assert schema_errors({**table, "build": 3}) == ["3 is not valid under any of the given schemas"]
+
+
+def test_matrix_edited_after_init_disagrees_until_regenerated(project: Path) -> None:
+    config = project / "build_matrix.yaml"
+    config.write_text(config.read_text().replace("  - linux-aarch64\n",
+                                                 "  - linux-aarch64\n  - {os: linux, arch: x86_64, libc: musl}\n"))
+    want = list(cibw.expected(matrix_mod.load(config).targets)["linux"])
+    assert want == ["cp312-manylinux_aarch64", "cp312-manylinux_x86_64", "cp312-musllinux_x86_64"]
+    assert identifiers(project, "linux") == DEFAULT_IDS["linux"] != want  # the stale table misses the musl target
+    write_pyproject(project)
+    assert identifiers(project, "linux") == want
+    assert schema_errors(tool_table(project)) == []
+
+
+def test_other_platforms_and_a_missing_os(project: Path) -> None:
+    config = project / "build_matrix.yaml"
+    text = config.read_text()
+    start, end = text.index("targets:\n"), text.index("\ndefaults:")
+    config.write_text(text[:start] + "targets:\n  - {os: linux, arch: x86_64, libc: musl}\n  - linux-arm\n"
+                      "  - {os: linux, arch: x86, libc: musl}\n  - linux-x86\n  - windows-x86\n" + text[end:])
+    write_pyproject(project)
+    assert identifiers(project, "linux") == ["cp312-manylinux_armv7l", "cp312-manylinux_i686",
+                                             "cp312-musllinux_i686", "cp312-musllinux_x86_64"]
+    assert identifiers(project, "macos") == []
+    assert identifiers(project, "windows") == ["cp312-win32"]
+    table = tool_table(project)
+    assert table["skip"] == ["cp312-manylinux_x86_64", "cp312-musllinux_armv7l", "*-macosx_*"]
+    assert "macos" not in table
+    assert schema_errors(table) == []
+
+
+def test_two_glibc_pins_of_one_arch_are_refused(project: Path) -> None:
+    config = project / "build_matrix.yaml"
+    config.write_text(config.read_text().replace("  - linux-aarch64\n",
+                                                 "  - linux-aarch64\n  - {os: linux, arch: x86_64, glibc: \"2.28\"}\n"))
+    with pytest.raises(ConfigError) as info:
+        write_pyproject(project)
+    assert str(info.value) == ("targets linux-x86_64 and linux-x86_64-glibc2.28: both would be cibuildwheel's "
+                               "cp312-manylinux_x86_64; keep one of them for the cibuildwheel build")
+
+
+def test_init_python_writes_nothing_on_a_clash(tmp_path: Path, cli: Cli) -> None:
+    (tmp_path / "pyproject.toml").write_text("mine\n")
+    res = cli("init", "--python", str(tmp_path), "--name", "x")
+    assert res.code == 2
+    assert "would overwrite 1 existing file(s): pyproject.toml" in res.err
+    assert tree(tmp_path) == ["pyproject.toml"]

@@ -42,11 +42,11 @@ def substitute(command: str, **values: str) -> list[str]:
     return shlex.split(command)
 
 
-def run_command(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_command(argv: list[str], cwd: Path, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
     """``argv`` with its program looked up beside this Python first (plugsmith, python)."""
     local = Path(sys.executable).parent / argv[0]
     program = str(local) if local.is_file() else argv[0]
-    return subprocess.run([program, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
+    return subprocess.run([program, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           check=False)
 
 

@@ -120,7 +120,7 @@ def test_mixed_wheels_verify_as_one_release(parts: Path, tmp_path: Path) -> None
     assert found["linux-aarch64"]["policy"] and {c["name"]: c["message"] for c in found["linux-aarch64"]["policy"]}[
         "wheel-tag"] == "aarch64 ELF consistent with manylinux_2_17_aarch64.manylinux2014_aarch64"
     assert [g["name"] for g in report["groups"]] == ["plug"]
-    assert report["groups"][0]["comparisons"] == [list(MEMBERS)]
+    assert [sorted(c) for c in report["groups"][0]["comparisons"]] == [sorted(MEMBERS)]
 
 
 def test_parity_alone_spans_every_runner(parts: Path, tmp_path: Path) -> None:
@@ -154,3 +154,44 @@ def test_a_wheel_whose_tag_disagrees_with_its_binary_fails_naming_it(parts: Path
               if not c["passed"]]
     assert (f"{CIBW['x86_64']}!plug/libplug.so",
             "manylinux_2_17_x86_64.manylinux2014_x86_64 wheel holds an aarch64 ELF") in failed
+
+
+def test_one_wheel_per_python_is_a_variant_each_checked(parts: Path, tmp_path: Path) -> None:
+    """A setuptools project on cibuildwheel makes one wheel per CPython (cp311, cp312, cp313) for the
+    same target: each is a variant of linux-x86_64, compared with the other platforms, never with
+    each other; the cp313 one, built from another commit, misses plug_stat and is named."""
+    good = (parts / "libs" / "libplug-x86_64.so").read_bytes()
+    stale = (parts / "libs" / "libplug-nostat-x86_64.so").read_bytes()
+    extra = {}
+    for python, library in (("cp311", good), ("cp313", stale)):
+        tag = f"{python}-{python}-manylinux_2_17_x86_64.manylinux2014_x86_64"
+        extra[f"plug-1.0-{tag}.whl"] = pack(tmp_path, name="plug", version="1.0", tag=tag,
+                                            files={"plug/__init__.py": INIT, "plug/libplug.so": library})
+    release(parts, tmp_path / "r", extra)
+    code, report, _ = verify(tmp_path / "r", "--contract", str(DATA / "plug.symbols"))
+    assert code == 1
+    found = by_target(report)
+    assert sorted(found) == sorted(["linux-x86_64:cp311", "linux-x86_64:cp312", "linux-x86_64:cp313",
+                                    *(t for t in MEMBERS if t != "linux-x86_64")])
+    assert {t: r["missing"] for t, r in found.items() if r["missing"]} == {"linux-x86_64:cp313": ["plug_stat"]}
+    assert found["linux-x86_64:cp313"]["artifact"] == (
+        "plug-1.0-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl!plug/libplug.so")
+    comparisons = [sorted(c) for c in report["groups"][0]["comparisons"]]
+    others = [t for t in MEMBERS if t != "linux-x86_64"]
+    assert comparisons == [sorted([f"linux-x86_64:{p}", *others]) for p in ("cp311", "cp312", "cp313")]
+
+
+def test_a_glibc_newer_than_the_tag_fails_naming_the_wheel(parts: Path, tmp_path: Path) -> None:
+    """A job that built outside the manylinux container: Debian 12's glibc 2.36 arc4random() in a
+    wheel that still says manylinux_2_17."""
+    extra = tmp_path / "entropy.c"
+    extra.write_text("#include <stdlib.h>\nunsigned plug_entropy(void) { return arc4random(); }\n")
+    library = gcc_plugin(require_tool("gcc", package="gcc"), tmp_path / "libplug.so", str(extra))
+    release(parts, tmp_path / "r", {CIBW["x86_64"]: cibw_wheel(tmp_path, "x86_64", library)})
+    code, report, _ = verify(tmp_path / "r", "--contract", str(DATA / "plug.symbols"))
+    assert code == 1
+    failed = [(r["artifact"], c["name"], c["message"]) for r in report["targets"] for c in r["policy"]
+              if not c["passed"]]
+    assert failed == [(MEMBERS["linux-x86_64"], "wheel-tag",
+                       "manylinux_2_17_x86_64 wheel needs GLIBC_2.36 (libc.so.6), beyond "
+                       "manylinux_2_17's GLIBC_2.17 on x86_64")]

@@ -9,12 +9,33 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import pytest
 from tests.conftest import missing_tool
 
 from plugsmith.wheel.pack import LIBRARY_MODE, Member, wheel_bytes
 
 TIMEOUT = 120
+#: cibuildwheel 4 and tomllib need Python 3.11 (plugsmith itself runs on 3.10).
+NEEDS_311 = pytest.mark.skipif(sys.version_info < (3, 11), reason="cibuildwheel 4 and tomllib need Python 3.11")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(path.read_text())
+
+
+def pyproject(project: Path) -> dict[str, Any]:
+    return read_toml(project / "pyproject.toml")
+
+
+def tool_table(project: Path) -> dict[str, Any]:
+    """The ``[tool.cibuildwheel]`` table of ``project``'s pyproject.toml."""
+    table = pyproject(project)["tool"]["cibuildwheel"]
+    assert isinstance(table, dict)
+    return table
 
 
 def venv_tool(name: str, package: str) -> str:

@@ -7,25 +7,26 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
-
-if sys.version_info < (3, 11):  # cibuildwheel 4 and tomllib need Python 3.11
-    pytest.skip("cibuildwheel 4 needs Python 3.11 or newer", allow_module_level=True)
-import tomllib
-from cibw_helpers import TIMEOUT, identifiers, venv_tool
+from cibw_helpers import NEEDS_311, TIMEOUT, identifiers, pyproject, read_toml, tool_table, venv_tool
 from tests.conftest import Cli, tree
 
 from plugsmith import cibw
 from plugsmith import matrix as matrix_mod
 from plugsmith.errors import ConfigError
 
-SCHEMA = Path(str(resources.files("cibuildwheel") / "resources" / "cibuildwheel.schema.json"))
-DEFAULTS = Path(str(resources.files("cibuildwheel") / "resources" / "defaults.toml"))
+pytestmark = NEEDS_311
+
+
+def resource(name: str) -> Path:
+    """A file of the installed cibuildwheel package (its schema, its defaults)."""
+    return Path(str(resources.files("cibuildwheel") / "resources" / name))
+
+
 DEFAULT_IDS = {"linux": ["cp312-manylinux_aarch64", "cp312-manylinux_x86_64"],
                "macos": ["cp312-macosx_arm64", "cp312-macosx_x86_64"],
                "windows": ["cp312-win_amd64", "cp312-win_arm64"]}
@@ -39,14 +40,8 @@ def project(tmp_path: Path, cli: Cli) -> Path:
     return tmp_path / "spam"
 
 
-def tool_table(project: Path) -> dict[str, object]:
-    table = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["cibuildwheel"]
-    assert isinstance(table, dict)
-    return table
-
-
 def schema_errors(table: object) -> list[str]:
-    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    validator = jsonschema.Draft7Validator(json.loads(resource("cibuildwheel.schema.json").read_text()))
     return sorted(e.message for e in validator.iter_errors(table))
 
 
@@ -58,7 +53,7 @@ def write_pyproject(project: Path) -> None:
 
 def test_init_python_writes_pyproject_beside_the_normal_layout(project: Path) -> None:
     assert "pyproject.toml" in tree(project) and "build_matrix.yaml" in tree(project)
-    doc = tomllib.loads((project / "pyproject.toml").read_text())
+    doc = pyproject(project)
     assert doc["build-system"] == {"requires": ["plugsmith @ git+https://example.org/p@1"],
                                    "build-backend": "plugsmith.wheel.backend"}
     assert doc["project"] == {"name": "spam", "description": "Native spam libraries built by plugsmith, loaded with "
@@ -87,7 +82,7 @@ def test_generated_table_exactly(project: Path) -> None:
         ("cp312-manylinux_x86_64", "linux-x86_64"), ("cp312-manylinux_aarch64", "linux-aarch64"),
         ("cp312-macosx_x86_64", "macos-x86_64"), ("cp312-macosx_arm64", "macos-aarch64"),
         ("cp312-win_amd64", "windows-x86_64"), ("cp312-win_arm64", "windows-aarch64")]]
-    defaults = tomllib.loads(DEFAULTS.read_text())["tool"]["cibuildwheel"]
+    defaults = read_toml(resource("defaults.toml"))["tool"]["cibuildwheel"]
     for platform, archs in [("linux", ["x86_64", "aarch64"]), ("macos", ["x86_64", "arm64"]),
                             ("windows", ["AMD64", "ARM64"])]:
         # the ecosystem's repair tool first (cibuildwheel's own default, read from the installed package), then verify
@@ -100,7 +95,7 @@ def test_table_is_valid_under_cibuildwheels_schema(project: Path) -> None:
     wrapper = project.parent / "wrap.json"
     wrapper.write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
                                    "properties": {"tool": {"type": "object", "properties": {
-                                       "cibuildwheel": {"$ref": SCHEMA.as_uri()}}}}}))
+                                       "cibuildwheel": {"$ref": resource("cibuildwheel.schema.json").as_uri()}}}}}))
     done = subprocess.run([venv_tool("check-jsonschema", "check-jsonschema"), "--schemafile", str(wrapper),
                            str(project / "pyproject.toml")], capture_output=True, text=True, timeout=TIMEOUT,
                           check=False)

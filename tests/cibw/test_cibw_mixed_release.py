@@ -43,7 +43,8 @@ targets:
   - windows-x86_64
   - windows-aarch64
 """
-INIT = b"import ctypes, pathlib\n\ndef load():\n    return ctypes.CDLL(str(pathlib.Path(__file__).with_name('libplug.so')))\n"
+INIT = (b"import ctypes, pathlib\n\n\ndef load():\n"
+        b"    return ctypes.CDLL(str(pathlib.Path(__file__).with_name('libplug.so')))\n")
 
 
 def gcc_plugin(compiler: str, out: Path, *extra: str) -> bytes:

@@ -13,15 +13,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
-if sys.version_info < (3, 11):  # tomllib
-    pytest.skip("tomllib needs Python 3.11 or newer", allow_module_level=True)
-import tomllib
-
-from cibw_helpers import TIMEOUT, pack, run_command, substitute
+from cibw_helpers import NEEDS_311, TIMEOUT, pack, run_command, substitute, tool_table
 from tests.conftest import require_tool
 
-pytestmark = pytest.mark.slow  # six targets built with zig
+pytestmark = [pytest.mark.slow, NEEDS_311]  # six targets built with zig
 
 BUILD_TIMEOUT = 900
 TAGS = {"linux-x86_64": "manylinux_2_17_x86_64", "linux-aarch64": "manylinux_2_17_aarch64",
@@ -40,12 +35,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def table(project: Path) -> dict[str, object]:
-    doc = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["cibuildwheel"]
-    assert isinstance(doc, dict)
-    return doc
-
-
 def commands(value: object) -> list[str]:
     assert isinstance(value, list) and all(isinstance(v, str) for v in value)
     return list(value)
@@ -56,7 +45,7 @@ def wheel(project: Path, target: str) -> Path:
 
 
 def test_the_test_command_passes_on_every_wheel(project: Path, tmp_path: Path) -> None:
-    verify = commands(table(project)["test-command"])[0]
+    verify = commands(tool_table(project)["test-command"])[0]
     assert sorted(p.name for p in (project / "dist" / "wheels").iterdir()) == sorted(
         f"spam-1.0.0-py3-none-{t}.whl" for t in TAGS.values())
     for target in TAGS:
@@ -72,7 +61,7 @@ def test_the_test_command_passes_on_every_wheel(project: Path, tmp_path: Path) -
 
 def test_the_repair_chain_verifies_the_repaired_folder(project: Path, tmp_path: Path) -> None:
     for platform, target in [("linux", "linux-aarch64"), ("macos", "macos-aarch64"), ("windows", "windows-x86_64")]:
-        repair = table(project)[platform]
+        repair = tool_table(project)[platform]
         assert isinstance(repair, dict)
         first, second = commands(repair["repair-wheel-command"])
         assert first.split()[0] in ("auditwheel", "delocate-wheel", "delvewheel")  # kept from cibuildwheel
@@ -95,7 +84,7 @@ def test_the_test_command_fails_on_a_wheel_with_leaked_symbols(project: Path, tm
     assert done.returncode == 0, done.stderr
     leaky = pack(tmp_path, name="spam", version="1.0.0", tag="cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64",
                  files={"spam/libspam.so": lib.read_bytes()})
-    verify = commands(table(project)["test-command"])[0]
+    verify = commands(tool_table(project)["test-command"])[0]
     done = run_command(substitute(verify, project=str(project), wheel=str(leaky)), cwd=tmp_path)
     assert done.returncode == 1
     shown = f"{leaky.name}!spam/libspam.so"  # shown relative to the folder it runs in
@@ -111,11 +100,11 @@ def test_the_import_command_runs_in_a_fresh_venv(project: Path, tmp_path: Path) 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=TIMEOUT)
     python = venv / "bin" / "python"
-    done = subprocess.run([str(python), "-m", "pip", "install", "--no-index", "--no-deps", "--disable-pip-version-check",
-                           str(wheel(project, "linux-x86_64"))], capture_output=True, text=True, timeout=TIMEOUT,
-                          check=False)
+    done = subprocess.run([str(python), "-m", "pip", "install", "--no-index", "--no-deps",
+                           "--disable-pip-version-check", str(wheel(project, "linux-x86_64"))],
+                          capture_output=True, text=True, timeout=TIMEOUT, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    argv = substitute(commands(table(project)["test-command"])[1], project=str(project))
+    argv = substitute(commands(tool_table(project)["test-command"])[1], project=str(project))
     assert argv[0] == "python"
     done = subprocess.run([str(python), *argv[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT,
                           check=False)
@@ -135,13 +124,13 @@ def _pip_wheel(project: Path, out: Path, targets: str, *extra: str) -> subproces
 def test_the_build_backend_builds_the_target_cibuildwheel_selects(project: Path, tmp_path: Path) -> None:
     """What cibuildwheel's build step runs: pip builds the project through plugsmith.wheel.backend,
     with the override's PLUGSMITH_TARGETS; the wheel then passes the generated test command."""
-    overrides = table(project)["overrides"]
+    overrides = tool_table(project)["overrides"]
     assert {"select": "cp312-manylinux_aarch64", "environment": {"PLUGSMITH_TARGETS": "linux-aarch64"}} in overrides
     done = _pip_wheel(project, tmp_path, "linux-aarch64", "--config-settings", "version=1.2.0")
     assert done.returncode == 0, done.stdout + done.stderr
     (built,) = tmp_path.glob("*.whl")
     assert built.name == "spam-1.2.0-py3-none-manylinux_2_17_aarch64.whl"
-    verify = commands(table(project)["test-command"])[0]
+    verify = commands(tool_table(project)["test-command"])[0]
     res = run_command(substitute(verify, project=str(project), wheel=str(built)), cwd=tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr
 

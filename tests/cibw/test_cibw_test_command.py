@@ -7,6 +7,7 @@ backend named in pyproject.toml builds one target per ``PLUGSMITH_TARGETS`` thro
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -15,6 +16,9 @@ from pathlib import Path
 import pytest
 from cibw_helpers import NEEDS_311, TIMEOUT, pack, run_command, substitute, tool_table
 from tests.conftest import require_tool
+
+from plugsmith import cibw
+from plugsmith import matrix as matrix_mod
 
 pytestmark = [pytest.mark.slow, NEEDS_311]  # six targets built with zig
 
@@ -153,3 +157,35 @@ def test_the_sdist_holds_the_inputs(project: Path, tmp_path: Path, monkeypatch: 
         assert tar.getnames() == [f"spam-0.0.0/{n}" for n in (
             "PKG-INFO", "build_matrix.yaml", "plugins/spam/include/spam.h", "plugins/spam/spam.c",
             "plugins/spam/util.c", "plugsmith-requirements.txt", "pyproject.toml", "symbols/spam.symbols")]
+
+
+def test_a_project_with_two_plugins_verifies_each_against_its_own_contract(tmp_path: Path) -> None:
+    """Two plugins in one wheel: the generated commands hold each library to its own contract
+    through the project's matrix, not to one --contract."""
+    for name in ("spam", "egg"):
+        done = run_command(["plugsmith", "init", "--python", str(tmp_path / name), "--plugsmith-spec", "plugsmith"],
+                           cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    root = tmp_path / "spam"
+    shutil.copytree(tmp_path / "egg" / "plugins" / "egg", root / "plugins" / "egg")
+    shutil.copy(tmp_path / "egg" / "symbols" / "egg.symbols", root / "symbols" / "egg.symbols")
+    config = root / "build_matrix.yaml"
+    text = config.read_text()
+    egg = text[text.index("  - name: spam"):text.index("\n\n", text.index("  - name: spam"))].replace("spam", "egg")
+    config.write_text(text.replace("\n# The six default targets", f"{egg}\n\n# The six default targets", 1))
+    (root / "pyproject.toml").write_text(cibw.pyproject(matrix_mod.load(config), "plugsmith"))
+    verify = commands(tool_table(root)["test-command"])[0]
+    assert verify == "plugsmith verify -c {project}/build_matrix.yaml --skip-check targets {wheel}"
+    done = run_command(["plugsmith", "wheel", "-t", "linux-x86_64", "--version", "1.0.0"], cwd=root,
+                       timeout=BUILD_TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    built = root / "dist" / "wheels" / "spam-1.0.0-py3-none-manylinux_2_17_x86_64.whl"
+    done = run_command(substitute(verify, project=str(root), wheel=str(built)), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("OK: 2 artifacts match their contract and each other")
+    (root / "symbols" / "egg.symbols").write_text((root / "symbols" / "egg.symbols").read_text()
+                                                  + "egg_extra          function\n")
+    done = run_command(substitute(verify, project=str(root), wheel=str(built)), cwd=tmp_path)
+    assert done.returncode == 1
+    assert [line for line in done.stdout.splitlines() if line.startswith("missing: ")] == [
+        f"missing: egg_extra is in the contract but not exported by linux-x86_64 (spam/dist/wheels/{built.name}!spam/libegg.so)"]

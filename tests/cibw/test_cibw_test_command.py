@@ -188,4 +188,5 @@ def test_a_project_with_two_plugins_verifies_each_against_its_own_contract(tmp_p
     done = run_command(substitute(verify, project=str(root), wheel=str(built)), cwd=tmp_path)
     assert done.returncode == 1
     assert [line for line in done.stdout.splitlines() if line.startswith("missing: ")] == [
-        f"missing: egg_extra is in the contract but not exported by linux-x86_64 (spam/dist/wheels/{built.name}!spam/libegg.so)"]
+        "missing: egg_extra is in the contract but not exported by linux-x86_64 "
+        f"(spam/dist/wheels/{built.name}!spam/libegg.so)"]

@@ -48,11 +48,25 @@ def venv_tool(name: str, package: str) -> str:
 
 def identifiers(project: Path, platform: str) -> list[str]:
     """``cibuildwheel --print-build-identifiers --platform PLATFORM`` in ``project``, sorted."""
-    done = subprocess.run([venv_tool("cibuildwheel", "cibuildwheel"), "--print-build-identifiers",
-                           "--platform", platform], cwd=project, capture_output=True, text=True, timeout=TIMEOUT,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    return sorted(done.stdout.split())
+    return every_identifier(project, (platform,))[platform]
+
+
+def every_identifier(project: Path, platforms: tuple[str, ...] = ("linux", "macos", "windows")
+                     ) -> dict[str, list[str]]:
+    """:func:`identifiers` for each platform, the cibuildwheel processes run side by side."""
+    argv = [venv_tool("cibuildwheel", "cibuildwheel"), "--print-build-identifiers", "--platform"]
+    running = {p: subprocess.Popen([*argv, p], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True) for p in platforms}
+    out: dict[str, list[str]] = {}
+    for platform, process in running.items():
+        try:
+            stdout, stderr = process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        assert process.returncode == 0, stderr
+        out[platform] = sorted(stdout.split())
+    return out
 
 
 def substitute(command: str, **values: str) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from cibw_helpers import NEEDS_311, TIMEOUT, identifiers, pyproject, read_toml, tool_table, venv_tool
+from cibw_helpers import NEEDS_311, TIMEOUT, every_identifier, identifiers, pyproject, read_toml, tool_table, venv_tool
 from tests.conftest import Cli, tree
 
 from plugsmith import cibw
@@ -61,8 +61,7 @@ def test_init_python_writes_pyproject_beside_the_normal_layout(project: Path) ->
 
 
 def test_identifiers_are_the_matrix_targets(project: Path) -> None:
-    for platform, ids in DEFAULT_IDS.items():
-        assert identifiers(project, platform) == ids
+    assert every_identifier(project) == DEFAULT_IDS
     targets = matrix_mod.load(project / "build_matrix.yaml").targets
     assert {p: list(v) for p, v in cibw.expected(targets).items()} == DEFAULT_IDS
     assert [(i.identifier, i.target) for i in cibw.identifiers(targets)] == [
@@ -136,10 +135,9 @@ def test_other_platforms_and_a_missing_os(project: Path) -> None:
     config.write_text(text[:start] + "targets:\n  - {os: linux, arch: x86_64, libc: musl}\n  - linux-arm\n"
                       "  - {os: linux, arch: x86, libc: musl}\n  - linux-x86\n  - windows-x86\n" + text[end:])
     write_pyproject(project)
-    assert identifiers(project, "linux") == ["cp312-manylinux_armv7l", "cp312-manylinux_i686",
-                                             "cp312-musllinux_i686", "cp312-musllinux_x86_64"]
-    assert identifiers(project, "macos") == []
-    assert identifiers(project, "windows") == ["cp312-win32"]
+    assert every_identifier(project) == {"linux": ["cp312-manylinux_armv7l", "cp312-manylinux_i686",
+                                                   "cp312-musllinux_i686", "cp312-musllinux_x86_64"],
+                                         "macos": [], "windows": ["cp312-win32"]}
     table = tool_table(project)
     assert table["skip"] == ["cp312-manylinux_x86_64", "cp312-musllinux_armv7l", "*-macosx_*"]
     assert "macos" not in table

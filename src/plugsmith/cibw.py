@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from plugsmith.errors import ConfigError
@@ -129,10 +130,18 @@ def verify_command(matrix: Matrix, wheel: str) -> str:
     ``targets`` check is skipped because one wheel holds one target."""
     contracts = list(dict.fromkeys(p.contract_path for p in matrix.plugins))
     if len(contracts) == 1:
-        contract = contracts[0].relative_to(matrix.root).as_posix()
-        return f"plugsmith verify --no-project --contract {{project}}/{contract} {wheel}"
-    config = matrix.config_path.resolve().relative_to(matrix.root).as_posix()
+        return f"plugsmith verify --no-project --contract {{project}}/{_in_project(matrix, contracts[0])} {wheel}"
+    config = _in_project(matrix, matrix.config_path)
     return f"plugsmith verify -c {{project}}/{config} --skip-check targets {wheel}"
+
+
+def _in_project(matrix: Matrix, path: Path) -> str:
+    """``path`` relative to the project folder, as cibuildwheel's ``{project}`` sees it."""
+    try:
+        return path.resolve().relative_to(matrix.root.resolve()).as_posix()
+    except ValueError:
+        raise ConfigError(f"{path.resolve()}: outside the project folder {matrix.root}; cibuildwheel sees only the "
+                          "project (in its Linux container too), so the verify step could not read it") from None
 
 
 def config(matrix: Matrix, package: str, python: str = PYTHON) -> dict[str, object]:

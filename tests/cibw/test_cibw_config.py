@@ -160,3 +160,17 @@ def test_init_python_writes_nothing_on_a_clash(tmp_path: Path, cli: Cli) -> None
     assert res.code == 2
     assert "would overwrite 1 existing file(s): pyproject.toml" in res.err
     assert tree(tmp_path) == ["pyproject.toml"]
+
+
+def test_a_contract_outside_the_project_is_refused(project: Path) -> None:
+    """cibuildwheel copies only the project folder into its Linux container: the verify line could not read it."""
+    shared = project.parent / "shared"
+    shared.mkdir()
+    (project / "symbols" / "spam.symbols").rename(shared / "spam.symbols")
+    config = project / "build_matrix.yaml"
+    config.write_text(config.read_text().replace("contract: symbols/spam.symbols", "contract: ../shared/spam.symbols")
+                      + "allow_outside: [../shared]\n")
+    with pytest.raises(ConfigError) as info:
+        write_pyproject(project)
+    assert str(info.value) == (f"{shared / 'spam.symbols'}: outside the project folder {project}; cibuildwheel sees "
+                               "only the project (in its Linux container too), so the verify step could not read it")

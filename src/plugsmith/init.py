@@ -32,6 +32,8 @@ class NewFile:
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 
+    from plugsmith.matrix import Matrix
+
 
 def default_name(folder: Path) -> str:
     name = re.sub(r"[^a-z0-9_]+", "_", folder.resolve().name.lower()).strip("_")
@@ -85,19 +87,39 @@ def pin_file(requirement: str) -> NewFile:
     return NewFile(Path(PIN_FILE), text)
 
 
+def project_files(folder: Path, name: str, requirement: str, *, python: bool = False,
+                  pyproject_only: bool = False) -> list[NewFile]:
+    """What ``plugsmith init`` writes into ``folder``, sorted: the project layout and its pin (plus
+    pyproject.toml with ``python``), or only pyproject.toml from the matrix already there."""
+    if pyproject_only:
+        from plugsmith import matrix
+
+        return [pyproject_file(matrix.load(folder / matrix.CONFIG_NAME), requirement)]
+    files = [*render(name), pin_file(requirement)]
+    if python:
+        files += python_files(files, requirement)
+    return sorted(files, key=lambda f: str(f.path))
+
+
 def python_files(files: list[NewFile], requirement: str) -> list[NewFile]:
     """``pyproject.toml`` for the project ``files`` make (``--python``): plugsmith's wheel build backend
     and a ``[tool.cibuildwheel]`` table matching the project's build matrix (:mod:`plugsmith.cibw`).
     The matrix is read back from a private copy of ``files``, so the table agrees with what is written."""
     import tempfile
 
-    from plugsmith import cibw, matrix
+    from plugsmith import matrix
 
     with tempfile.TemporaryDirectory(prefix="plugsmith-init-") as work:
         for f in files:
             _fs.write_text(Path(work) / f.path, f.text)
-        text = cibw.pyproject(matrix.load(Path(work) / "build_matrix.yaml"), requirement)
-    return [NewFile(Path("pyproject.toml"), text)]
+        return [pyproject_file(matrix.load(Path(work) / "build_matrix.yaml"), requirement)]
+
+
+def pyproject_file(project: Matrix, requirement: str) -> NewFile:
+    """``pyproject.toml`` for an existing project's matrix (``--pyproject-only``)."""
+    from plugsmith import cibw
+
+    return NewFile(Path("pyproject.toml"), cibw.pyproject(project, requirement))
 
 
 def _walk(node: Traversable, rel: Path) -> list[tuple[Path, str]]:

@@ -174,3 +174,25 @@ def test_a_contract_outside_the_project_is_refused(project: Path) -> None:
         write_pyproject(project)
     assert str(info.value) == (f"{shared / 'spam.symbols'}: outside the project folder {project}; cibuildwheel sees "
                                "only the project (in its Linux container too), so the verify step could not read it")
+
+
+def test_pyproject_only_regenerates_from_the_matrix_in_place(project: Path, cli: Cli) -> None:
+    config = project / "build_matrix.yaml"
+    config.write_text(config.read_text().replace("  - windows-aarch64\n", ""))
+    before = tree(project)
+    res = cli("init", "--pyproject-only", str(project), "--plugsmith-spec", "plugsmith")
+    assert res.code == 2
+    assert "would overwrite 1 existing file(s): pyproject.toml (nothing was written; use --force" in res.err
+    res = cli("init", "--pyproject-only", "--force", str(project), "--plugsmith-spec", "plugsmith")
+    assert res.code == 0, res.err
+    assert res.out.splitlines()[0] == f"{project / 'pyproject.toml'}"
+    assert tree(project) == before
+    assert every_identifier(project)["windows"] == ["cp312-win_amd64"]
+    assert pyproject(project)["build-system"]["requires"] == ["plugsmith"]
+
+
+def test_pyproject_only_needs_a_matrix(tmp_path: Path, cli: Cli) -> None:
+    res = cli("init", "--pyproject-only", str(tmp_path))
+    assert res.code == 2
+    assert "build_matrix.yaml: file not found" in res.err
+    assert tree(tmp_path) == []

@@ -16,9 +16,6 @@ import pytest
 from cibw_helpers import NEEDS_311, TIMEOUT, every_identifier, run_command
 from tests.conftest import REPO
 
-from plugsmith import cibw
-from plugsmith import matrix as matrix_mod
-
 pytestmark = pytest.mark.slow  # six targets built with zig
 
 EXAMPLE = REPO / "examples" / "ctypes-wheel"
@@ -99,8 +96,9 @@ def test_pip_installs_the_linux_wheel_and_python_calls_the_contract(project: Pat
 
 @NEEDS_311
 def test_cibuildwheel_lists_one_identifier_per_target(project: Path) -> None:
-    m = matrix_mod.load(project / "build_matrix.yaml")
-    (project / "pyproject.toml").write_text(cibw.pyproject(m, "plugsmith"))
+    done = run_command(["plugsmith", "init", "--pyproject-only", "--plugsmith-spec", "plugsmith", str(project)],
+                       cwd=project)
+    assert done.returncode == 0, done.stderr
     assert every_identifier(project) == {
         "linux": ["cp312-manylinux_aarch64", "cp312-manylinux_x86_64"],
         "macos": ["cp312-macosx_arm64", "cp312-macosx_x86_64"],

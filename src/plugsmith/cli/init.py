@@ -13,7 +13,8 @@ HELP = "write a new plugin project: build_matrix.yaml, symbols/, plugins/, ci/, 
 DESCRIPTION = """Write a working plugin project into DIR (default: the current folder): a build matrix
 for the six default targets, a contract in symbols/NAME.symbols, C sources of an example plugin
 in plugins/NAME/, a CI workflow, a test, a noxfile and plugsmith-requirements.txt, the pin that says where they
-install plugsmith from; with --python also pyproject.toml for cibuildwheel. Existing files are never overwritten
+install plugsmith from; with --python also pyproject.toml for cibuildwheel (--pyproject-only: just
+that file, for the project already in DIR). Existing files are never overwritten
 without --force. Then run 'plugsmith run' in DIR."""
 
 
@@ -29,6 +30,9 @@ def configure(p: argparse.ArgumentParser) -> None:
                         "by plugsmith's wheel backend, with a [tool.cibuildwheel] table whose build identifiers "
                         "are the matrix's targets and whose test and repair commands run 'plugsmith verify' "
                         "(docs/wheel.md)")
+    p.add_argument("--pyproject-only", action="store_true",
+                   help="write only pyproject.toml (as --python), from the build_matrix.yaml already in DIR: "
+                        "run it again, with --force, after the matrix's targets change")
     p.add_argument("--plugsmith-spec", metavar="REQUIREMENT", default=os.environ.get("PLUGSMITH_SPEC"),
                    help="where the project installs plugsmith from, written to plugsmith-requirements.txt "
                         "(default: $PLUGSMITH_SPEC, else the source this plugsmith was installed from: "
@@ -41,11 +45,8 @@ def execute(args: argparse.Namespace) -> int:
 
     folder: Path = in_directory(args, args.folder)
     name = args.name or init.default_name(folder)
-    requirement = args.plugsmith_spec or init.pinned_requirement()
-    files = [*init.render(name), init.pin_file(requirement)]
-    if args.python:
-        files += init.python_files(files, requirement)
-    files.sort(key=lambda f: str(f.path))
+    files = init.project_files(folder, name, args.plugsmith_spec or init.pinned_requirement(), python=args.python,
+                               pyproject_only=args.pyproject_only)
     for path in init.write(folder, files, force=args.force):
         print(rel(path))
     print(f"\nNext: cd {rel(folder)} && plugsmith run")

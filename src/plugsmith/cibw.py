@@ -4,11 +4,13 @@ table of a project's ``pyproject.toml``, made from its build matrix.
 Each matrix target becomes exactly one cibuildwheel build identifier (``cp312-manylinux_aarch64``):
 a plugin wheel is ``py3-none-<platform>`` (ctypes, no CPython ABI), so one Python per platform is
 enough, and a second one would make the same wheel twice (cibuildwheel stops on that). ``build``
-picks that Python, ``archs`` the target's machines per platform, ``skip`` the identifiers those
-archs would add that no target asked for (musl beside glibc, a whole OS). An ``overrides`` entry per
-identifier sets ``PLUGSMITH_TARGETS`` so the build backend (``plugsmith.wheel.backend``) builds that
-target and no other. The test and repair commands run ``plugsmith verify`` on the wheel; the repair
-chain keeps each platform's default tool (auditwheel, delocate, delvewheel) first.
+lists those identifiers exactly (so a runner's ``CIBW_ARCHS`` or ``--archs`` can only narrow it, and
+musllinux beside manylinux, or an OS the matrix does not build, is never selected); ``archs``
+names the targets' machines per platform (by default cibuildwheel builds the native one only). An
+``overrides`` entry per identifier sets ``PLUGSMITH_TARGETS``, so the build backend
+(``plugsmith.wheel.backend``) builds that target and no other. The test and repair commands run
+``plugsmith verify`` on the wheel; the repair chain keeps each platform's default tool (auditwheel,
+delocate, delvewheel) first.
 
 The tables below are cibuildwheel's vocabulary as data, each row with its evidence.
 """
@@ -43,7 +45,6 @@ class CibwPlatform:
     platform: str  # cibuildwheel's --platform
     #: plugsmith arch -> (the ``archs`` spelling, the identifier's platform part)
     arches: tuple[tuple[str, tuple[str, str]], ...]
-    every: str  # a skip glob for every identifier of this row (an OS the matrix does not build)
     evidence: str
 
 
@@ -52,20 +53,18 @@ _LINUX_ARCHS = (("x86_64", "x86_64"), ("aarch64", "aarch64"), ("arm", "armv7l"),
 
 CIBW_PLATFORMS: tuple[CibwPlatform, ...] = (
     CibwPlatform(os="linux", libc="gnu", platform="linux",
-                 arches=tuple((a, (n, f"manylinux_{n}")) for a, n in _LINUX_ARCHS), every="*-manylinux_*",
+                 arches=tuple((a, (n, f"manylinux_{n}")) for a, n in _LINUX_ARCHS),
                  evidence="cibuildwheel 4.3.5 --print-build-identifiers --platform linux with archs x86_64, "
                           "aarch64, armv7l, i686, riscv64: cp312-manylinux_<arch> (tests/cibw)"),
     CibwPlatform(os="linux", libc="musl", platform="linux",
-                 arches=tuple((a, (n, f"musllinux_{n}")) for a, n in _LINUX_ARCHS), every="*-musllinux_*",
+                 arches=tuple((a, (n, f"musllinux_{n}")) for a, n in _LINUX_ARCHS),
                  evidence="the same run: cp312-musllinux_<arch> beside every manylinux identifier"),
     CibwPlatform(os="macos", libc=None, platform="macos",
                  arches=(("x86_64", ("x86_64", "macosx_x86_64")), ("aarch64", ("arm64", "macosx_arm64"))),
-                 every="*-macosx_*",
                  evidence="--platform macos with archs x86_64, arm64: cp312-macosx_x86_64, cp312-macosx_arm64"),
     CibwPlatform(os="windows", libc=None, platform="windows",
                  arches=(("x86_64", ("AMD64", "win_amd64")), ("aarch64", ("ARM64", "win_arm64")),
                          ("x86", ("x86", "win32"))),
-                 every="*-win*",
                  evidence="--platform windows with archs AMD64, ARM64, x86: cp312-win_amd64, cp312-win_arm64, "
                           "cp312-win32"),
 )
@@ -147,17 +146,8 @@ def _in_project(matrix: Matrix, path: Path) -> str:
 def config(matrix: Matrix, package: str, python: str = PYTHON) -> dict[str, object]:
     """The ``[tool.cibuildwheel]`` table for ``matrix`` (plain data, in the order it is written)."""
     found = identifiers(matrix.targets, python)
-    wanted = {i.identifier for i in found}
-    skip: list[str] = []
-    for row in CIBW_PLATFORMS:
-        archs = {i.arch for i in found if i.platform == row.platform}  # cibuildwheel's archs apply per platform
-        if not archs:
-            skip.append(row.every)
-        skip += [f"{python}-{part}" for _, (arch, part) in row.arches
-                 if arch in archs and f"{python}-{part}" not in wanted]
     table: dict[str, object] = {
-        "build": f"{python}-*",
-        "skip": list(dict.fromkeys(skip)),
+        "build": [i.identifier for i in found],
         "before-build": INSTALL_PLUGSMITH,
         "before-test": INSTALL_PLUGSMITH,
         "test-command": [verify_command(matrix, "{wheel}"),

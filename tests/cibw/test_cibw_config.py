@@ -74,7 +74,8 @@ def test_generated_table_exactly(project: Path) -> None:
     table = tool_table(project)
     install = "python -m pip install -r {project}/plugsmith-requirements.txt"
     assert {k: v for k, v in table.items() if k not in ("linux", "macos", "windows", "overrides")} == {
-        "build": "cp312-*", "skip": ["cp312-musllinux_x86_64", "cp312-musllinux_aarch64"],
+        "build": ["cp312-manylinux_x86_64", "cp312-manylinux_aarch64", "cp312-macosx_x86_64", "cp312-macosx_arm64",
+                  "cp312-win_amd64", "cp312-win_arm64"],
         "before-build": install, "before-test": install,
         "test-command": [f"{VERIFY} {{wheel}}", "python -c \"import spam; print(spam.library_path())\""]}
     assert table["overrides"] == [{"select": i, "environment": {"PLUGSMITH_TARGETS": t}} for i, t in [
@@ -139,8 +140,9 @@ def test_other_platforms_and_a_missing_os(project: Path) -> None:
                                                    "cp312-musllinux_i686", "cp312-musllinux_x86_64"],
                                          "macos": [], "windows": ["cp312-win32"]}
     table = tool_table(project)
-    assert table["skip"] == ["cp312-manylinux_x86_64", "cp312-musllinux_armv7l", "*-macosx_*"]
-    assert "macos" not in table
+    assert table["build"] == ["cp312-musllinux_x86_64", "cp312-manylinux_armv7l", "cp312-musllinux_i686",
+                              "cp312-manylinux_i686", "cp312-win32"]
+    assert table["linux"]["archs"] == ["x86_64", "armv7l", "i686"] and "macos" not in table
     assert schema_errors(table) == []
 
 
@@ -196,3 +198,19 @@ def test_pyproject_only_needs_a_matrix(tmp_path: Path, cli: Cli) -> None:
     assert res.code == 2
     assert "build_matrix.yaml: file not found" in res.err
     assert tree(tmp_path) == []
+
+
+def test_each_runner_builds_its_own_targets_only(project: Path) -> None:
+    """A CI job per OS and machine narrows with ``--archs`` (or CIBW_ARCHS): together the jobs build every
+    target once, and a runner the matrix does not use (or asks for musl, or another OS) builds nothing."""
+    argv = [venv_tool("cibuildwheel", "cibuildwheel"), "--print-build-identifiers"]
+    runs = {(p, a): subprocess.run([*argv, "--platform", p, "--archs", a], cwd=project, capture_output=True,
+                                   text=True, timeout=TIMEOUT, check=True).stdout.split()
+            for p, a in [("linux", "x86_64"), ("linux", "aarch64"), ("linux", "ppc64le"), ("macos", "x86_64"),
+                         ("macos", "arm64"), ("macos", "universal2"), ("windows", "AMD64"), ("windows", "ARM64"),
+                         ("windows", "x86")]}
+    assert runs == {("linux", "x86_64"): ["cp312-manylinux_x86_64"], ("linux", "aarch64"): ["cp312-manylinux_aarch64"],
+                    ("linux", "ppc64le"): [], ("macos", "x86_64"): ["cp312-macosx_x86_64"],
+                    ("macos", "arm64"): ["cp312-macosx_arm64"], ("macos", "universal2"): [],
+                    ("windows", "AMD64"): ["cp312-win_amd64"], ("windows", "ARM64"): ["cp312-win_arm64"],
+                    ("windows", "x86"): []}

@@ -103,8 +103,10 @@ def project_files(folder: Path, name: str, requirement: str, *, python: bool = F
 
 def python_files(files: list[NewFile], requirement: str) -> list[NewFile]:
     """``pyproject.toml`` for the project ``files`` make (``--python``): plugsmith's wheel build backend
-    and a ``[tool.cibuildwheel]`` table matching the project's build matrix (:mod:`plugsmith.cibw`).
-    The matrix is read back from a private copy of ``files``, so the table agrees with what is written."""
+    and a ``[tool.cibuildwheel]`` table matching the project's build matrix (:mod:`plugsmith.cibw`);
+    and ``ci/cibuildwheel.yml``, a GitHub workflow running cibuildwheel on one runner per OS and
+    machine, then verifying every wheel together. The matrix is read back from a private copy of
+    ``files``, so the table agrees with what is written."""
     import tempfile
 
     from plugsmith import matrix
@@ -112,7 +114,9 @@ def python_files(files: list[NewFile], requirement: str) -> list[NewFile]:
     with tempfile.TemporaryDirectory(prefix="plugsmith-init-") as work:
         for f in files:
             _fs.write_text(Path(work) / f.path, f.text)
-        return [pyproject_file(matrix.load(Path(work) / "build_matrix.yaml"), requirement)]
+        made = pyproject_file(matrix.load(Path(work) / "build_matrix.yaml"), requirement)
+    root = resources.files("plugsmith") / "templates" / "python"
+    return [made, *(NewFile(path, text) for path, text in _walk(root, Path()))]
 
 
 def pyproject_file(project: Matrix, requirement: str) -> NewFile:

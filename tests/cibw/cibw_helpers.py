@@ -46,6 +46,13 @@ def venv_tool(name: str, package: str) -> str:
     return str(path)
 
 
+def tool(name: str, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
+         ) -> subprocess.CompletedProcess[str]:
+    """Run one of this venv's tools (cibuildwheel, check-jsonschema, zizmor), with a timeout."""
+    return subprocess.run([venv_tool(name, name), *args], cwd=cwd, env=None if env is None else dict(env),
+                          capture_output=True, text=True, timeout=TIMEOUT, check=False)
+
+
 def identifiers(project: Path, platform: str) -> list[str]:
     """``cibuildwheel --print-build-identifiers --platform PLATFORM`` in ``project``, sorted."""
     return every_identifier(project, (platform,))[platform]

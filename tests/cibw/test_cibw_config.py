@@ -6,13 +6,15 @@ misspelt key, makes them disagree."""
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
-from cibw_helpers import NEEDS_311, TIMEOUT, every_identifier, identifiers, pyproject, read_toml, tool_table, venv_tool
+import yaml
+from cibw_helpers import NEEDS_311, every_identifier, identifiers, pyproject, read_toml, tool, tool_table
 from tests.conftest import Cli, tree
 
 from plugsmith import cibw
@@ -51,8 +53,9 @@ def write_pyproject(project: Path) -> None:
     (project / "pyproject.toml").write_text(cibw.pyproject(m, "plugsmith"))
 
 
-def test_init_python_writes_pyproject_beside_the_normal_layout(project: Path) -> None:
-    assert "pyproject.toml" in tree(project) and "build_matrix.yaml" in tree(project)
+def test_init_python_writes_pyproject_beside_the_normal_layout(project: Path, tmp_path: Path, cli: Cli) -> None:
+    assert cli("init", str(tmp_path / "plain"), "--name", "spam", "--plugsmith-spec", "plugsmith").code == 0
+    assert sorted(set(tree(project)) - set(tree(tmp_path / "plain"))) == ["ci/cibuildwheel.yml", "pyproject.toml"]
     doc = pyproject(project)
     assert doc["build-system"] == {"requires": ["plugsmith @ git+https://example.org/p@1"],
                                    "build-backend": "plugsmith.wheel.backend"}
@@ -96,9 +99,7 @@ def test_table_is_valid_under_cibuildwheels_schema(project: Path) -> None:
     wrapper.write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
                                    "properties": {"tool": {"type": "object", "properties": {
                                        "cibuildwheel": {"$ref": resource("cibuildwheel.schema.json").as_uri()}}}}}))
-    done = subprocess.run([venv_tool("check-jsonschema", "check-jsonschema"), "--schemafile", str(wrapper),
-                           str(project / "pyproject.toml")], capture_output=True, text=True, timeout=TIMEOUT,
-                          check=False)
+    done = tool("check-jsonschema", "--schemafile", str(wrapper), str(project / "pyproject.toml"))
     assert (done.returncode, done.stdout.strip()) == (0, "ok -- validation done"), done.stderr
 
 
@@ -106,8 +107,7 @@ def test_a_misspelt_key_fails_the_schema_and_cibuildwheel(project: Path) -> None
     path = project / "pyproject.toml"
     path.write_text(path.read_text().replace("\ntest-command = ", "\ntest-cmd = "))
     assert schema_errors(tool_table(project)) == ["Additional properties are not allowed ('test-cmd' was unexpected)"]
-    done = subprocess.run([venv_tool("cibuildwheel", "cibuildwheel"), "--print-build-identifiers", "--platform",
-                           "linux"], cwd=project, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    done = tool("cibuildwheel", "--print-build-identifiers", "--platform", "linux", cwd=project)
     assert done.returncode == 2
     assert "Option 'test-cmd' not supported in a config file. Perhaps you meant 'test-command'?" in done.stderr
 
@@ -203,9 +203,8 @@ def test_pyproject_only_needs_a_matrix(tmp_path: Path, cli: Cli) -> None:
 def test_each_runner_builds_its_own_targets_only(project: Path) -> None:
     """A CI job per OS and machine narrows with ``--archs`` (or CIBW_ARCHS): together the jobs build every
     target once, and a runner the matrix does not use (or asks for musl, or another OS) builds nothing."""
-    argv = [venv_tool("cibuildwheel", "cibuildwheel"), "--print-build-identifiers"]
-    runs = {(p, a): subprocess.run([*argv, "--platform", p, "--archs", a], cwd=project, capture_output=True,
-                                   text=True, timeout=TIMEOUT, check=True).stdout.split()
+    runs = {(p, a): tool("cibuildwheel", "--print-build-identifiers", "--platform", p, "--archs", a,
+                         cwd=project).stdout.split()
             for p, a in [("linux", "x86_64"), ("linux", "aarch64"), ("linux", "ppc64le"), ("macos", "x86_64"),
                          ("macos", "arm64"), ("macos", "universal2"), ("windows", "AMD64"), ("windows", "ARM64"),
                          ("windows", "x86")]}
@@ -214,3 +213,38 @@ def test_each_runner_builds_its_own_targets_only(project: Path) -> None:
                     ("macos", "arm64"): ["cp312-macosx_arm64"], ("macos", "universal2"): [],
                     ("windows", "AMD64"): ["cp312-win_amd64"], ("windows", "ARM64"): ["cp312-win_arm64"],
                     ("windows", "x86"): []}
+
+
+def workflow(project: Path) -> dict[str, Any]:
+    doc = yaml.safe_load((project / "ci" / "cibuildwheel.yml").read_text())
+    assert isinstance(doc, dict)
+    return doc
+
+
+def test_the_workflow_passes_githubs_schema_and_zizmor(project: Path) -> None:
+    path = str(project / "ci" / "cibuildwheel.yml")
+    done = tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", path)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok -- validation done"), done.stdout + done.stderr
+    done = tool("zizmor", "--offline", "--persona=pedantic", "--no-progress", "--format", "plain", path)
+    assert done.returncode == 0 and "No findings to report" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_workflows_runners_build_every_target_once(project: Path) -> None:
+    """Each job of the workflow is cibuildwheel with CIBW_PLATFORM and CIBW_ARCHS from its matrix row:
+    run those selections here, as the jobs would, and every target comes out of exactly one job."""
+    jobs = workflow(project)["jobs"]
+    rows = jobs["wheels"]["strategy"]["matrix"]["include"]
+    assert jobs["wheels"]["env"] == {"CIBW_PLATFORM": "${{ matrix.platform }}", "CIBW_ARCHS": "${{ matrix.arch }}"}
+    built: list[str] = []
+    for row in rows:
+        done = tool("cibuildwheel", "--print-build-identifiers", cwd=project,
+                    env={**os.environ, "CIBW_PLATFORM": row["platform"], "CIBW_ARCHS": row["arch"]})
+        assert done.returncode == 0, done.stderr
+        built += done.stdout.split()
+    assert sorted(built) == sorted(v for ids in DEFAULT_IDS.values() for v in ids)
+    config = project / "build_matrix.yaml"  # a matrix without Windows on arm: that runner builds nothing
+    config.write_text(config.read_text().replace("  - windows-aarch64\n", ""))
+    write_pyproject(project)
+    done = tool("cibuildwheel", "--print-build-identifiers", cwd=project,
+                env={**os.environ, "CIBW_PLATFORM": "windows", "CIBW_ARCHS": "ARM64"})
+    assert (done.returncode, done.stdout.split()) == (0, [])

@@ -7,6 +7,7 @@ backend named in pyproject.toml builds one target per ``PLUGSMITH_TARGETS`` thro
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import yaml
 from cibw_helpers import NEEDS_311, TIMEOUT, pack, run_command, substitute, tool_table
 from tests.conftest import require_tool
 
@@ -190,3 +192,27 @@ def test_a_project_with_two_plugins_verifies_each_against_its_own_contract(tmp_p
     assert [line for line in done.stdout.splitlines() if line.startswith("missing: ")] == [
         "missing: egg_extra is in the contract but not exported by linux-x86_64 "
         f"(spam/dist/wheels/{built.name}!spam/libegg.so)"]
+
+
+def test_the_workflows_verify_job_needs_every_runners_wheel(project: Path) -> None:
+    """ci/cibuildwheel.yml's last job: every runner's wheel in wheelhouse/, verified in the checkout, where
+    the project's contracts and targets apply; a runner whose wheel is missing fails the release."""
+    steps = yaml.safe_load((project / "ci" / "cibuildwheel.yml").read_text())["jobs"]["verify"]["steps"]
+    (line,) = [s["run"] for s in steps if "plugsmith verify" in s.get("run", "")]
+    assert line == "plugsmith verify --junit report.xml --markdown report.md wheelhouse/*.whl"
+    house = project / "wheelhouse"
+    house.mkdir()
+    for target in TAGS:
+        shutil.copy(wheel(project, target), house)
+    argv = shlex.split(line)
+    expand = [*argv[:-1], *sorted(str(p.relative_to(project)) for p in house.glob("*.whl"))]  # the shell's glob
+    done = run_command(expand, cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("OK: 6 artifacts match their contract and each other")
+    (house / wheel(project, "windows-aarch64").name).unlink()
+    done = run_command([*argv[:-1], *sorted(str(p.relative_to(project)) for p in house.glob("*.whl"))], cwd=project)
+    assert done.returncode == 1
+    assert "expected target windows-aarch64 is missing: no artifact for it was given" in done.stdout
+    shutil.rmtree(house)
+    for report in ("report.xml", "report.md"):
+        (project / report).unlink()

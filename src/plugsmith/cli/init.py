@@ -29,7 +29,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="also write pyproject.toml: a Python package shipping the plugin as ctypes wheels, built "
                         "by plugsmith's wheel backend, with a [tool.cibuildwheel] table whose build identifiers "
                         "are the matrix's targets and whose test and repair commands run 'plugsmith verify' "
-                        "(docs/wheel.md)")
+                        "; and ci/cibuildwheel.yml, a GitHub workflow with one cibuildwheel job per OS and "
+                        "machine and a final verify of every wheel (docs/wheel.md)")
     p.add_argument("--pyproject-only", action="store_true",
                    help="write only pyproject.toml (as --python), from the build_matrix.yaml already in DIR: "
                         "run it again, with --force, after the matrix's targets change")

@@ -4,6 +4,7 @@ cibuildwheel job names them (``cp312-cp312-<platform>``), with a RECORD that mat
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -60,19 +61,26 @@ def identifiers(project: Path, platform: str) -> list[str]:
 
 def every_identifier(project: Path, platforms: tuple[str, ...] = ("linux", "macos", "windows")
                      ) -> dict[str, list[str]]:
-    """:func:`identifiers` for each platform, the cibuildwheel processes run side by side."""
-    argv = [venv_tool("cibuildwheel", "cibuildwheel"), "--print-build-identifiers", "--platform"]
-    running = {p: subprocess.Popen([*argv, p], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True) for p in platforms}
-    out: dict[str, list[str]] = {}
-    for platform, process in running.items():
+    """:func:`identifiers` for each platform."""
+    found = selections(project, [{"CIBW_PLATFORM": p} for p in platforms])
+    return dict(zip(platforms, found, strict=True))
+
+
+def selections(project: Path, environments: list[dict[str, str]]) -> list[list[str]]:
+    """What ``cibuildwheel --print-build-identifiers`` lists (sorted) under each set of ``CIBW_*``
+    variables, as a CI job that sets them would build; the processes run side by side."""
+    argv = [venv_tool("cibuildwheel", "cibuildwheel"), "--print-build-identifiers"]
+    running = [subprocess.Popen(argv, cwd=project, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for env in environments]
+    out: list[list[str]] = []
+    for process in running:
         try:
             stdout, stderr = process.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             process.kill()
             raise
         assert process.returncode == 0, stderr
-        out[platform] = sorted(stdout.split())
+        out.append(sorted(stdout.split()))
     return out
 
 

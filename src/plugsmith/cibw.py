@@ -77,6 +77,9 @@ DEFAULT_REPAIR: dict[str, str] = {
     "windows": "delvewheel repair -w {dest_dir} -v {wheel}",
 }
 
+#: ``[project]`` fields that plugsmith's build backend fills from build_matrix.yaml's ``wheel:`` section.
+DYNAMIC = ("version", "description", "requires-python", "license")
+
 PLATFORMS: tuple[str, ...] = tuple(dict.fromkeys(r.platform for r in CIBW_PLATFORMS))
 
 
@@ -209,7 +212,7 @@ def pyproject(matrix: Matrix, requirement: str, python: str = PYTHON) -> str:
             "# Keep the plugsmith requirement in step with plugsmith-requirements.txt.\n\n")
     build_system = toml_table("build-system", {"requires": [requirement.strip()],
                                                "build-backend": "plugsmith.wheel.backend"})
-    project = toml_table("project", {"name": meta.name, "description": meta.summary,
-                                     "requires-python": meta.requires_python, "dynamic": ["version"]})
+    # the backend writes the metadata from build_matrix.yaml's wheel: section, so only the name is static here
+    project = toml_table("project", {"name": meta.name, "dynamic": list(DYNAMIC)})
     return head + build_system + "\n" + project + "\n" + toml_table("tool.cibuildwheel",
                                                                     config(matrix, meta.package, python))

@@ -67,8 +67,7 @@ def test_init_python_writes_pyproject_beside_the_normal_layout(project: Path, tm
     doc = pyproject(project)
     assert doc["build-system"] == {"requires": ["plugsmith @ git+https://example.org/p@1"],
                                    "build-backend": "plugsmith.wheel.backend"}
-    assert doc["project"] == {"name": "spam", "description": "Native spam libraries built by plugsmith, loaded with "
-                              "ctypes", "requires-python": ">=3.8", "dynamic": ["version"]}
+    assert doc["project"] == {"name": "spam", "dynamic": ["version", "description", "requires-python", "license"]}
 
 
 def test_identifiers_are_the_matrix_targets(project: Path) -> None:

@@ -50,10 +50,10 @@ def main(argv: list[str]) -> int:
         os.execv(cmd[0], cmd)
     args = _expand_response_files(args)
     output = _output(args)
-    plugin = output is not None and _names_target(output, config["target"])
+    plugin = output is not None and names_target(output, config["target"])
     if plugin:
         assert output is not None
-        args = _contract_link(args, output, config)
+        args = contract_link(args, output, config)
     res = subprocess.run([*zig, *args], check=False, timeout=config["timeout"])
     if res.returncode == 0 and output is not None:
         implib = _implib(output, config) if plugin else None
@@ -91,7 +91,7 @@ def _output(args: list[str]) -> str | None:
     return None
 
 
-def _names_target(output: str, target: str) -> bool:
+def names_target(output: str, target: str) -> bool:
     """``libgreet.so.0.1.0``, ``libgreet-0.dll``, ``greet.dll``, ``libgreet.dylib``: target greet."""
     name = os.path.basename(output)
     for candidate in (name, name[3:] if name.startswith("lib") else None):
@@ -105,7 +105,7 @@ def _implib(output: str, config: dict[str, Any]) -> str | None:
     return os.path.join(os.path.dirname(os.path.abspath(output)), name) if name else None
 
 
-def _contract_link(args: list[str], output: str, config: dict[str, Any]) -> list[str]:
+def contract_link(args: list[str], output: str, config: dict[str, Any]) -> list[str]:
     kept: list[str] = []
     skip_next = False
     for arg in args:

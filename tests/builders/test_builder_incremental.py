@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 from tests.builders.builder_helpers import (
-    CMAKE_EXAMPLE, ECHO, MESON_EXAMPLE, MIXER, artifact, copy_project, exports, shim_path)
+    CMAKE_EXAMPLE,
+    ECHO,
+    MESON_EXAMPLE,
+    MIXER,
+    artifact,
+    copy_project,
+    exports,
+    shim_path,
+)
 from tests.conftest import Cli, require_tool
 
 from plugsmith import matrix, plan

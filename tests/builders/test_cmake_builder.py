@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.builders.builder_helpers import (
-    CMAKE_EXAMPLE, MIXER, SIX, artifact, copy_project, expected, exports)
+from tests.builders.builder_helpers import CMAKE_EXAMPLE, MIXER, SIX, artifact, copy_project, expected, exports
 from tests.conftest import Cli, require_tool
 
 from plugsmith.cli import main

@@ -3,9 +3,12 @@ the exports of what they built, and a PATH of logging shims that counts build-to
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
+
+from tests.conftest import Cli
 
 from plugsmith.engine.builders import find_tool
 from plugsmith.inspection import inspect_file
@@ -38,6 +41,22 @@ def exports(path: Path) -> frozenset[str]:
 
 def expected(target: str, contract: frozenset[str]) -> frozenset[str]:
     return contract | MACHO_EXTRA if target.startswith("macos") else contract
+
+
+def assert_loads(cli: Cli, root: Path, work: Path, contract: frozenset[str]) -> None:
+    """``plugsmith load`` on the project's dist/: passed on every target this machine can run
+    (native, qemu-aarch64, wine64) with every contract symbol resolved; the others not run."""
+    from tests.runtime.conftest import RUNNABLE, require_runner
+
+    for name in RUNNABLE:
+        require_runner(name)
+    res = cli("load", "--work", str(work), "--json", cwd=root)
+    assert res.code == 0, res.out + res.err
+    results = {r["target"]: r for r in json.loads(res.out)["results"]}
+    for name, runner in RUNNABLE.items():
+        assert (results[name]["status"], results[name]["runner"]) == ("passed", runner)
+        assert sorted(results[name]["resolved"]) == sorted(contract)
+    assert {results[n]["status"] for n in SIX if n not in RUNNABLE} == {"not-run"}
 
 
 def shim_path(folder: Path, log: Path, tools: tuple[str, ...] = ("cmake", "meson", "ninja")) -> str:

@@ -50,7 +50,8 @@ def main(argv: list[str]) -> int:
         os.execv(cmd[0], cmd)
     args = _expand_response_files(args)
     output = _output(args)
-    plugin = output is not None and names_target(output, config["target"])
+    # target None: every shared link is the plugin's (Go links to a temporary name, then copies)
+    plugin = output is not None and (config["target"] is None or names_target(output, config["target"]))
     if plugin:
         assert output is not None
         args = contract_link(args, output, config)

@@ -47,8 +47,9 @@ class Link:
     import_library: Path | None
 
 
-def write(job: Job, *, map_path: Path, root: Path, target: str, timeout: float, cache: Path) -> Wrappers:
-    """The job's wrappers; ``target``: the build system's name of the plugin's library target."""
+def write(job: Job, *, map_path: Path, root: Path, target: str | None, timeout: float, cache: Path) -> Wrappers:
+    """The job's wrappers; ``target``: the build system's name of the plugin's library target
+    (None: every shared link the wrappers see is the plugin's, e.g. Go's one c-shared link)."""
     folder = job.work_dir / FOLDER
     python = sys.executable
     fmt = FORMATS[job.format]
@@ -125,7 +126,7 @@ def clear_links(links_log: Path) -> None:
         links_log.unlink()
 
 
-def plugin_output(links_log: Path, target: str) -> Link | str:
+def plugin_output(links_log: Path, target: str | None) -> Link | str:
     """The plugin's link from this build, or a one-line reason there is none."""
     links = plugin_links(links_log)
     plugin = [link for link in links if link.plugin]

@@ -1,7 +1,8 @@
 """The compiler a project's build calls (``zig-cc`` / ``zig-c++`` in the job's ``wrap/`` folder).
 
-``python -m plugsmith.engine.builders.linkwrap CONFIG cc|c++ ARGS...``. A compile (or any
-command that is not a shared link) becomes ``zig cc -target TRIPLE <job cflags> ARGS``. The link
+``python linkwrap.py CONFIG cc|c++ ARGS...``, started by the job's ``zig-cc`` for a command with
+``-shared``/``-dynamiclib`` (every other command runs zig directly, with the job's cflags). A
+command that is not a shared link after all becomes ``zig cc -target TRIPLE <job cflags> ARGS``. The link
 of the plugin (a ``-shared``/``-dynamiclib`` link whose output is named after the plugin's target)
 gets the contract, whatever the project asked for:
 
@@ -44,11 +45,11 @@ AR_MAGIC = b"!<arch>\n"
 def main(argv: list[str]) -> int:
     config_path, driver, *args = argv
     config: dict[str, Any] = json.loads(Path(config_path).read_text(encoding="utf-8"))
-    zig = [config["python"], "-m", "ziglang", driver, "-target", config["triple"]]
+    zig = [config["zig"], driver, "-target", config["triple"]]
+    args = _expand_response_files(args)
     if not _is_shared_link(args):
         cmd = [*zig, *config["cflags"], *args] if not _is_link(args) else [*zig, *args]
         os.execv(cmd[0], cmd)
-    args = _expand_response_files(args)
     output = _output(args)
     # target None: every shared link is the plugin's (Go links to a temporary name, then copies)
     plugin = output is not None and (config["target"] is None or names_target(output, config["target"]))

@@ -53,11 +53,12 @@ def write(job: Job, *, map_path: Path, root: Path, target: str | None, timeout: 
     folder = job.work_dir / FOLDER
     python = sys.executable
     fmt = FORMATS[job.format]
-    config = {
+    cflags = [*(f.value for f in job.cflags), *(f.format(root=root) for f in REPRODUCIBLE_COMPILE_FLAGS)]
+    config: dict[str, object] = {
         "zig": str(zig.binary()), "triple": job.triple, "target": target, "map": str(map_path),
         "library": job.library, "import_library": job.import_library,
         "keep": sorted(s.name for s in job.contract.symbols),
-        "cflags": [*(f.value for f in job.cflags), *(f.format(root=root) for f in REPRODUCIBLE_COMPILE_FLAGS)],
+        "cflags": cflags,
         "ldflags": [f.value for f in job.ldflags], "link_flags": list(LINK_FLAGS[job.format]),
         "static_libs": [str(p) for p in job.static_libs], "hide_in_objects": fmt.hide_in_objects,
         "hidden_dir": str(job.work_dir / "hidden"), "links_log": str(job.work_dir / LINKS_LOG),
@@ -75,16 +76,16 @@ def write(job: Job, *, map_path: Path, root: Path, target: str | None, timeout: 
     # contract: linkwrap.py, run as a script, imports nothing of plugsmith unless it hides Mach-O
     # inputs (each compile through Python cost ~0.3 s: Meson's setup took 20 s per target).
     zig_bin = shlex.quote(str(zig.binary()))
-    cflags = " ".join(shlex.quote(f) for f in config["cflags"])
+    quoted_cflags = " ".join(shlex.quote(f) for f in cflags)
     linkwrap = shlex.quote(str(Path(__file__).with_name("linkwrap.py")))
     for name, driver in CONTRACT.items():
         body = [f'for arg in "$@"; do case "$arg" in -shared|-dynamiclib|@*) exec {shlex.quote(python)} {linkwrap} '
                 f'{shlex.quote(str(config_path))} {driver} "$@";; esac; done',
-                f'exec {zig_bin} {driver} -target {shlex.quote(job.triple)} {cflags} "$@"']
+                f'exec {zig_bin} {driver} -target {shlex.quote(job.triple)} {quoted_cflags} "$@"']
         write_if_changed(folder / name, "\n".join([*head, *body]) + "\n", executable=True)
     for name, tool in PLAIN.items():
-        body = f'exec {zig_bin} {tool} "$@"'
-        write_if_changed(folder / name, "\n".join([*head[:3], body]) + "\n", executable=True)
+        write_if_changed(folder / name, "\n".join([*head[:3], f'exec {zig_bin} {tool} "$@"']) + "\n",
+                         executable=True)
     return Wrappers(folder=folder, cc=folder / "zig-cc", cxx=folder / "zig-c++", ar=folder / "zig-ar",
                     ranlib=folder / "zig-ranlib", rc=folder / "zig-rc", links_log=job.work_dir / LINKS_LOG)
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from plugsmith import builder_config
 from plugsmith.contract import Contract
 from plugsmith.errors import ConfigError, PlugsmithError
 from plugsmith.matrix import Matrix, Plugin, Target
@@ -46,6 +47,8 @@ class Job:
     library: str  # file name of the artifact
     import_library: str | None
     map_name: str
+    builder: str = builder_config.DEFAULT_BUILDER  # plugin.builder: zig, or the project's own build
+    static_libs: tuple[Path, ...] = ()  # the plugin's static_libs for this target
 
     @property
     def id(self) -> str:
@@ -121,6 +124,9 @@ def resolve(
                 library=row.library.format(name=plugin.name),
                 import_library=row.import_library.format(name=plugin.name) if row.import_library else None,
                 map_name=row.map_file.format(name=plugin.name),
+                builder=plugin.builder,
+                static_libs=tuple(matrix.root / builder_config.expand(t, target=target.name, os=target.os,
+                                                                      arch=target.arch) for t in plugin.static_libs),
             ))
     if problems:
         errors = tuple(

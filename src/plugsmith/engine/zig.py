@@ -77,21 +77,25 @@ def version() -> str:
     return proc.stdout.strip()
 
 
+def binary() -> Path:
+    """The zig executable inside the ``ziglang`` package (``python -m ziglang`` execs it)."""
+    zig_argv()
+    spec = importlib.util.find_spec("ziglang")
+    assert spec is not None and spec.origin  # zig_argv checked it
+    return Path(spec.origin).parent / ("zig.exe" if os.name == "nt" else "zig")
+
+
 @functools.lru_cache(maxsize=1)
 def identity() -> str:
     """What identifies the zig in use, for fingerprints, without starting zig (a no-op build runs
     no process, and importing importlib.metadata alone costs 12 ms): the zig binary's path, size
     and mtime, so an upgraded, reinstalled or swapped zig counts as a change."""
-    zig_argv()
-    spec = importlib.util.find_spec("ziglang")
-    if spec is None or not spec.origin:  # pragma: no cover - zig_argv checked it
-        return "ziglang ?"
-    binary = Path(spec.origin).parent / ("zig.exe" if os.name == "nt" else "zig")
+    path = binary()
     try:
-        st = binary.stat()
+        st = path.stat()
     except OSError:
-        return f"ziglang {binary} (no binary)"
-    return f"ziglang {binary} {st.st_size}:{st.st_mtime_ns}"
+        return f"ziglang {path} (no binary)"
+    return f"ziglang {path} {st.st_size}:{st.st_mtime_ns}"
 
 
 class ZigProcesses:
@@ -110,17 +114,23 @@ class ZigProcesses:
         self.cancelled = threading.Event()
 
     def run(self, args: list[str], *, cwd: Path | None = None) -> Result:
-        argv = (*zig_argv(), *args)
+        return self.exec((*zig_argv(), *args), cwd=cwd, what="zig")
+
+    def exec(self, argv: tuple[str, ...], *, cwd: Path | None = None, env: dict[str, str] | None = None,
+             what: str = "") -> Result:
+        """Run any program (a project's build tool: cmake, meson, go) like zig: in its own process
+        group, stopped on cancel and after the timeout. ``env`` adds to zig's environment."""
         with self._lock:
             if self.cancelled.is_set():
                 raise Cancelled
             try:
                 proc = subprocess.Popen(
-                    argv, cwd=cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                    errors="replace", start_new_session=True, pass_fds=self.keep_fds,
+                    argv, cwd=cwd, env={**self.env, **(env or {})}, stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True,
+                    pass_fds=self.keep_fds,
                 )
             except OSError as exc:
-                raise BuildError(f"cannot start zig: {exc}") from None
+                raise BuildError(f"cannot start {what or argv[0]}: {exc}") from None
             self._live.add(proc)
         timed_out = False
         try:

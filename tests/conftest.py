@@ -7,7 +7,8 @@ import re
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Callable, Iterator
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,6 +128,23 @@ def llvm_exports(path: Path) -> frozenset[str]:
         return frozenset(name or f"#{ordinal}" for ordinal, name, rva in _COFF_EXPORT.findall(out)
                          if name or rva != "0x0")
     raise AssertionError(f"{path}: not an ELF, Mach-O or PE file (magic {magic!r})")
+
+
+def write_wheel(dest: Path, members: Mapping[str, bytes | Path], *, dist: str = "") -> Path:
+    """A wheel at ``dest`` holding ``members`` (name -> bytes or a file to copy) with a RECORD that
+    matches them, as every real wheel has (``verify`` checks it); ``dist`` names the
+    ``<dist>.dist-info`` folder (default: the wheel name's first two parts)."""
+    from plugsmith.wheel.record import record_line, render
+
+    info = f"{dist or '-'.join(dest.name.split('-')[:2])}.dist-info"
+    data = {name: value.read_bytes() if isinstance(value, Path) else value for name, value in members.items()}
+    data.setdefault(f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: false\n")
+    rows = [record_line(name, content) for name, content in data.items()] + [[f"{info}/RECORD", "", ""]]
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in data.items():
+            zf.writestr(name, content)
+        zf.writestr(f"{info}/RECORD", render(rows))
+    return dest
 
 
 def tar_file(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.conftest import write_wheel
 from tests.realworld.conftest import CORPUS
 from tests.realworld.corpus import CORPUS_YAML
 
@@ -66,12 +67,13 @@ def test_auditwheel_agrees_the_wheel_keeps_its_tag(name: str) -> None:
 
 def _repack(src: Path, dest: Path, *, drop: str | None = None) -> Path:
     """``src`` re-packed as ``dest`` (a wheel name carrying the tag under test), without members
-    whose path contains ``drop``."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            if drop is None or drop not in item.filename:
-                zout.writestr(item, zin.read(item.filename))
-    return dest
+    whose path contains ``drop``; RECORD is rewritten to match, as a repair tool would."""
+    with zipfile.ZipFile(src) as zin:
+        members = {item.filename: zin.read(item.filename) for item in zin.infolist()
+                   if not item.is_dir() and not item.filename.endswith(".dist-info/RECORD")
+                   and (drop is None or drop not in item.filename)}
+        dist = next(n for n in zin.namelist() if n.endswith(".dist-info/RECORD")).split("/")[0][: -len(".dist-info")]
+    return write_wheel(dest, members, dist=dist)
 
 
 def _checks(data: dict[str, object], name: str) -> dict[str, tuple[bool, str]]:
@@ -179,8 +181,7 @@ def test_libpython_linked_into_an_extension(tmp_path: Path, capsys: pytest.Captu
     for built in ("linked", "clean"):
         wheel = tmp_path / built / "foo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"
         wheel.parent.mkdir()
-        with zipfile.ZipFile(wheel, "w") as zf:
-            zf.write(tmp_path / f"{built}.so", "foo.cpython-312-x86_64-linux-gnu.so")
+        write_wheel(wheel, {"foo.cpython-312-x86_64-linux-gnu.so": tmp_path / f"{built}.so"})
         code, data = _verify(capsys, str(wheel))
         results[built] = (code, _checks(data, "python-abi"), _checks(data, "imports"))
     member = "foo.cpython-312-x86_64-linux-gnu.so"

@@ -5,10 +5,10 @@ each hold a glibc and a musl build of one plugin."""
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
+from tests.conftest import write_wheel
 from tests.release.release_helpers import zigcc
 
 from plugsmith.cli import main
@@ -85,9 +85,10 @@ def test_different_libraries_are_not_merged(tmp_path: Path) -> None:
     ext = _lib(tmp_path / "e" / "_speedups.cpython-312-x86_64-linux-gnu.so",
                "int PyInit__speedups(void) { return 0; }\n", TRIPLES["gnu"])
     for pkg in ("pkga", "pkgb"):
-        with zipfile.ZipFile(tmp_path / f"{pkg}.whl", "w") as z:
-            z.write(ext, f"{pkg}/{ext.name}")
-    found = from_paths([tmp_path / "r", tmp_path / "pkga.whl", tmp_path / "pkgb.whl"], tmp_path / "w")
+        write_wheel(tmp_path / f"{pkg}-1.0-cp312-cp312-linux_x86_64.whl", {f"{pkg}/{ext.name}": ext})
+    found = from_paths([tmp_path / "r", tmp_path / "pkga-1.0-cp312-cp312-linux_x86_64.whl",
+                        tmp_path / "pkgb-1.0-cp312-cp312-linux_x86_64.whl"], tmp_path / "w")
+    assert found.problems == ()
     assert sorted((a.plugin, a.target) for a in found.artifacts) == [
         ("geos", "linux-x86_64"), ("geos_c", "linux-x86_64"), ("geos_c", "macos-x86_64"),
         ("pkga._speedups", "linux-x86_64"), ("pkgb._speedups", "linux-x86_64")]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from release_helpers import SIX, greet_path
-from tests.conftest import tar_file, tar_link
+from tests.conftest import tar_file, tar_link, write_wheel
 
 from plugsmith.archives import Limits, extract
 from plugsmith.cli import main
@@ -116,10 +116,8 @@ def test_wheel_and_tar_zst_and_tar_gz_are_read(capsys, greet_dist: Path, tmp_pat
     import zstandard  # a test extra (pyproject): never a skip
 
     wheel = tmp_path / "greet-1.0-py3-none-manylinux_2_17_x86_64.whl"
-    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.write(greet_path(greet_dist, "linux-x86_64"), "greet/greet.cpython-311-x86_64-linux-gnu.so")
-        zf.writestr("greet/__init__.py", "from ._greet import *\n")
-        zf.writestr("greet-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+    write_wheel(wheel, {"greet/greet.cpython-311-x86_64-linux-gnu.so": greet_path(greet_dist, "linux-x86_64"),
+                        "greet/__init__.py": b"from ._greet import *\n"})
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tf:
         tf.add(greet_path(greet_dist, "macos-x86_64"), "mac/libgreet.dylib")

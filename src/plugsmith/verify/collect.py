@@ -7,7 +7,8 @@ Inputs are any mix of files, folders (searched recursively) and archives (zip, w
 tar.gz, tar.xz, tar.bz2, tar.zst; read safely by :mod:`plugsmith.archives` into a private
 temporary folder). Files are identified by content (magic bytes), not by extension. A file
 that is named like a library but is not a binary is reported, never silently skipped; a binary
-that cannot be parsed is a finding naming it, not a crash.
+that cannot be parsed is a finding naming it, not a crash. A wheel whose RECORD disagrees with
+its members (a hash, a size, a file missing from either side) is a finding naming the member.
 
 Each binary gets a plugin name (from its file name, Python extension tags removed) and a target
 name (``<os>-<arch>`` from what ``inspect`` reads, or from a ``GLOB=TARGET`` mapping)."""
@@ -29,6 +30,7 @@ from plugsmith.inspection import Inspection, InspectionCache, inspect_many, is_b
 from plugsmith.verify.grouping import group
 from plugsmith.verify.identity import derived_target, match_targets
 from plugsmith.verify.naming import EXTENSION_NAMES, Role, extension_name, library_name, role
+from plugsmith.verify.wheel_tags import is_wheel
 
 if TYPE_CHECKING:
     from plugsmith.engine.engine import BuildResult
@@ -217,7 +219,12 @@ class _Gather:
         dest = self.workdir / f"a{len(self.archives)}"
         dest.mkdir(parents=True)
         self.archives.append(display)
-        for member in extract(path, dest, self.limits, self.budget):
+        members = extract(path, dest, self.limits, self.budget)
+        if is_wheel(display):
+            from plugsmith.wheel.record import extracted_problems  # only when a wheel is met
+
+            self.problems.extend(_printable(p) for p in extracted_problems({m.name: m.path for m in members}, display))
+        for member in members:
             shown = f"{display}!{_printable(member.name)}"
             if is_binary(member.path):
                 self.found.append(Found(path=member.path, display=shown, container=display))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugsmith import _yaml
+from plugsmith import _yaml, builder_config
 from plugsmith import policy as policy_mod
 from plugsmith._fs import display_path
 from plugsmith.contract import CXX_KEYWORDS, Contract
@@ -42,7 +42,7 @@ TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "
 #: generous (a cold first build of a target's libc takes minutes), but never forever.
 DEFAULT_STEP_TIMEOUT = 1800.0
 STEP_TIMEOUT_ENV = "PLUGSMITH_STEP_TIMEOUT"
-PLUGIN_KEYS = ("name", "language", "sources", "include_dirs", "defines", "contract", "cflags", "ldflags")
+PLUGIN_KEYS = ("name", "language", "contract", "cflags", "ldflags", *builder_config.all_keys())
 TARGET_KEYS = ("name", "os", "arch", "libc", "glibc", "min_os")
 FLAG_KEYS = ("cflags", "ldflags")
 OVERRIDE_KEYS = ("select", "cflags", "ldflags", "inherit")
@@ -73,6 +73,11 @@ class Plugin:
     cflags: tuple[str, ...] = ()
     ldflags: tuple[str, ...] = ()
     where: str = ""  # file:line of the plugin entry, for messages
+    #: Who builds it (builder_config.BUILDERS): zig from ``sources``, or the project's own build.
+    builder: str = builder_config.DEFAULT_BUILDER
+    project: builder_config.Project | None = None  # cmake/meson/go: the project to build
+    #: Vendored static libraries (path templates, builder_config.expand), hidden per the contract.
+    static_libs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -230,8 +235,8 @@ class _Validator:
         self.output_folder(build_dir, "build_dir")
         step_timeout = self.step_timeout(top.get("step_timeout"))
 
-        plugins = self.plugins(top.get("plugins"))
         targets = self.targets(top)
+        plugins = self.plugins(top.get("plugins"), targets)
         cflags, ldflags = self.flags(top.get("defaults"), ("defaults",))
         overrides = self.overrides(top.get("overrides"), targets)
         policy = policy_mod.parse(top.get("policy"), lambda path, message: self.fail(("policy", *path), message))
@@ -245,7 +250,7 @@ class _Validator:
             allow_outside=self.allowed(), step_timeout=step_timeout, wheel=wheel,
         )
 
-    def plugins(self, value: Any) -> tuple[Plugin, ...]:
+    def plugins(self, value: Any, targets: tuple[Target, ...] = ()) -> tuple[Plugin, ...]:
         if value is None:
             self.fail((), "missing 'plugins': list at least one plugin (name, sources, contract)")
             return ()
@@ -260,10 +265,11 @@ class _Validator:
             if entry is None:
                 continue
             self.keys(entry, PLUGIN_KEYS, path)
-            missing = [k for k in ("name", "sources", "contract") if k not in entry]
+            missing = [k for k in ("name", "contract") if k not in entry]
+            built, static_libs = self.builder(entry, path, targets)
             for key in missing:
                 self.fail(path, f"missing required key '{key}'")
-            if missing:
+            if missing or built is None or static_libs is None:
                 continue
             name = self.string(entry["name"], (*path, "name"))
             if name is not None and not _NAME.match(name):
@@ -274,7 +280,7 @@ class _Validator:
             language = entry.get("language", "c")
             if language not in LANGUAGES:
                 self.fail((*path, "language"), f"unknown language {language!r}{suggest(str(language), LANGUAGES)}")
-            sources = self.paths(entry["sources"], (*path, "sources"), directory=False)
+            sources = self.paths(entry.get("sources"), (*path, "sources"), directory=False)
             includes = self.paths(entry.get("include_dirs"), (*path, "include_dirs"), directory=True)
             defines = self.strings(entry.get("defines"), (*path, "defines"))
             cflags = self.flag_list(entry.get("cflags"), (*path, "cflags"))
@@ -289,7 +295,7 @@ class _Validator:
                     self.errors.errors.extend(exc.errors)
             if contract is not None and language == "c++":
                 self.cxx_names(contract)
-            if sources == ():
+            if sources == () and built[0] == builder_config.DEFAULT_BUILDER:
                 self.fail((*path, "sources"), "a plugin needs at least one source file")
             elif sources is not None and not self.unique(sources, (*path, "sources")):
                 sources = None
@@ -303,8 +309,25 @@ class _Validator:
                 name=name, language=language, sources=sources, include_dirs=includes,
                 defines=defines, contract_path=contract_path, contract=contract,
                 cflags=cflags, ldflags=ldflags, where=self.where(path),
+                builder=built[0], project=built[1], static_libs=static_libs,
             ))
         return tuple(out)
+
+    def builder(self, entry: dict[str, Any], path: _yaml.PathKey, targets: tuple[Target, ...]) -> tuple[
+            tuple[str, builder_config.Project | None] | None, tuple[str, ...] | None]:
+        """The plugin's ``builder:`` with its fields, and its ``static_libs:`` (builder_config)."""
+        def fail(sub: _yaml.PathKey, message: str) -> None:
+            self.fail((*path, *sub), message)
+
+        def folder(value: str, sub: _yaml.PathKey) -> Path | None:
+            return self.file(value, (*path, *sub), directory=True)
+
+        def file(value: str, sub: _yaml.PathKey) -> Path | None:
+            return self.file(value, (*path, *sub))
+
+        return (builder_config.parse(entry, fail, folder),
+                builder_config.static_libs(entry.get("static_libs"), fail,
+                                           [(t.name, t.os, t.arch) for t in targets], file))
 
     def paths(self, value: Any, path: _yaml.PathKey, *, directory: bool) -> tuple[Path, ...] | None:
         items = self.strings(value, path)

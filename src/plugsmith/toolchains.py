@@ -75,11 +75,18 @@ def render(plan: Plan, out: Path, *, python: str = sys.executable, cache: Path |
         for script, (tool, with_target) in WRAPPERS.items():
             files.append(ToolchainFile(folder / script, _wrapper(python, tool, first.triple if with_target else None,
                                                                   cache), executable=True))
-        files.append(ToolchainFile(folder / "toolchain.cmake", _cmake(first, folder)))
-        for name, text in CMAKE_OS_FILES.get(first.target.os, {}).items():
-            files.append(ToolchainFile(folder / name, text))
-        files.append(ToolchainFile(folder / "meson-cross.ini", _meson(first, folder)))
+        files += build_system_files(first, folder)
         files.append(ToolchainFile(folder / "flags.json", _flags(jobs)))
+    return files
+
+
+def build_system_files(job: Job, folder: Path) -> list[ToolchainFile]:
+    """``toolchain.cmake`` (with its per-OS companions) and ``meson-cross.ini`` for ``job``'s
+    target, naming the zig-cc, zig-c++, zig-ar, zig-ranlib and zig-rc wrappers in ``folder``
+    (``plugsmith toolchains``' own, or a build job's contract-applying ones, engine/builders)."""
+    files = [ToolchainFile(folder / "toolchain.cmake", _cmake(job, folder))]
+    files += [ToolchainFile(folder / name, text) for name, text in CMAKE_OS_FILES.get(job.target.os, {}).items()]
+    files.append(ToolchainFile(folder / "meson-cross.ini", _meson(job, folder)))
     return files
 
 
@@ -112,8 +119,6 @@ def _cmake(job: Job, folder: Path) -> str:
     ]
     lines += [line.replace("{folder}", str(folder)) for line in CMAKE_OS_LINES.get(t.os, ())]
     return "\n".join(lines) + "\n"
-
-
 
 
 def _meson(job: Job, folder: Path) -> str:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from plugsmith import _fs, header
-from plugsmith.engine import cxx, fingerprint, lock, pext, scheduler, zig
+from plugsmith.engine import builders, cxx, fingerprint, lock, pext, scheduler, zig
 from plugsmith.errors import BuildError
 from plugsmith.maps import render
 from plugsmith.plan import Job, Plan
@@ -120,6 +120,7 @@ def build(plan: Plan, *, jobs: int = 2, cache: Path | None = None, on_event: Eve
     """
     cache = cache or plan.matrix.zig_cache or zig.default_cache()
     zig.zig_argv()  # fail early and clearly when zig is missing
+    builders.require(plan)  # and when cmake, meson or go is (exit 2, before anything runs)
     notify: Event = on_event or (lambda kind, job, msg: None)
     timeout = step_timeout if step_timeout is not None else getattr(plan.matrix, "step_timeout", None)
     try:
@@ -359,6 +360,9 @@ def _tasks(state: _JobState, plan: Plan, runner: zig.ZigProcesses, *, force: boo
     job = state.job
     root = plan.matrix.root
     prepared = _prepare(job)
+    if job.builder != "zig":  # the project's own build (engine/builders): one step, same landing
+        from plugsmith.engine.builders import job as project_job
+        return project_job.tasks(state, plan, runner, prepared, force=force)
     objects: list[Path] = []
     tasks: list[scheduler.Task] = []
     sources = [(s, False) for s in job.plugin.sources] + [(s, True) for s in prepared.generated_sources]
@@ -440,9 +444,16 @@ def _compile(state: _JobState, runner: zig.ZigProcesses, root: Path, source: Pat
 def _link_inputs(job: Job, objects: tuple[Path, ...]) -> list[Path]:
     """What zig links: the objects, or (where the linker ignores the export list: Mach-O) their
     copies with non-contract symbols hidden."""
+    inputs = [*objects, *job.static_libs]
     if FORMATS[job.format].hide_in_objects:
-        return [job.work_dir / "hidden" / obj.name for obj in objects]
-    return list(objects)
+        return [job.work_dir / "hidden" / _hidden_name(path, obj=path in objects) for path in inputs]
+    return inputs
+
+
+def _hidden_name(path: Path, *, obj: bool) -> str:
+    """An object's hidden copy keeps its name (unique per job); a static library's gets a tag of
+    its path (two vendored libfoo.a may sit in different folders)."""
+    return path.name if obj else f"{hashlib.sha256(os.fsencode(path)).hexdigest()[:8]}-{path.name}"
 
 
 def _link_step(job: Job, prepared: _Prepared, objects: tuple[Path, ...]) -> _Step:
@@ -477,8 +488,8 @@ def _link(state: _JobState, runner: zig.ZigProcesses, prepared: _Prepared, objec
     if FORMATS[job.format].hide_in_objects:
         keep = frozenset(s.name for s in job.contract.symbols)
         (job.work_dir / "hidden").mkdir(exist_ok=True)
-        for obj, hidden in zip(objects, _link_inputs(job, objects), strict=True):
-            _copy_into(obj, hidden, edit=lambda tmp: pext.hide_all_but(tmp, keep))
+        for obj, hidden in zip((*objects, *job.static_libs), _link_inputs(job, objects), strict=True):
+            _copy_into(obj, hidden, edit=lambda tmp: pext.hide(tmp, keep))
     scratch = job.work_dir / f"link-{uuid.uuid4().hex[:12]}"
     scratch.mkdir(parents=True)
     try:
@@ -499,7 +510,7 @@ def _link(state: _JobState, runner: zig.ZigProcesses, prepared: _Prepared, objec
             _install(implib, job.out_dir / implib.name)
             outputs.append(job.out_dir / implib.name)
         _install(out, job.artifact)  # the artifact lands last: its presence means the job finished
-        fingerprint.save(step.record_path, step.key, [*objects, prepared.map_path], outputs)
+        fingerprint.save(step.record_path, step.key, [*objects, *job.static_libs, prepared.map_path], outputs)
         return state.succeed(done, up_to_date=False)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

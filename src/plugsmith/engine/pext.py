@@ -73,3 +73,67 @@ def hide_all_but(obj: Path, keep: frozenset[str]) -> list[str]:
     tmp.write_bytes(data)
     tmp.replace(obj)
     return sorted(hidden)
+
+
+AR_MAGIC = b"!<arch>\n"
+AR_HEADER = 60
+
+
+def archive_members(data: bytes | bytearray) -> list[tuple[str, int, int]]:
+    """``(name, offset, size)`` of each member's data in a System V/GNU or BSD ``ar`` archive (what
+    ``zig ar`` and ``llvm-ar`` write). BSD long names (``#1/N``) are skipped past; the symbol
+    table (``/``, ``__.SYMDEF``) and GNU name table (``//``) are members like any other."""
+    if not data.startswith(AR_MAGIC):
+        raise ValueError("not an ar archive (thin archives are not supported: copy the objects in)")
+    members = []
+    pos = len(AR_MAGIC)
+    while pos + AR_HEADER <= len(data):
+        header = bytes(data[pos:pos + AR_HEADER])
+        if header[58:60] != b"`\n":
+            raise ValueError(f"bad ar member header at offset {pos}")
+        name = header[:16].decode("ascii", "replace").rstrip()
+        size = int(header[48:58].decode("ascii").strip() or "0")
+        start = pos + AR_HEADER
+        if start + size > len(data):
+            raise ValueError(f"ar member '{name}' runs past the end of the file")
+        offset, length = start, size
+        if name.startswith("#1/"):  # BSD: the name is the first N bytes of the data
+            extra = int(name[3:])
+            name = bytes(data[start:start + extra]).rstrip(b"\0").decode("utf-8", "replace")
+            offset, length = start + extra, size - extra
+        members.append((name, offset, length))
+        pos = start + size + (size & 1)  # members are 2-aligned
+    return members
+
+
+def hide_in_archive(archive: Path, keep: frozenset[str]) -> list[str]:
+    """:func:`hide_all_but` for every Mach-O object inside a static library, edited in place.
+
+    Only one bit of each nlist entry changes, so member sizes, offsets and the archive's symbol
+    table stay valid (the linker still finds a member by name; its symbols then link but are not
+    exported). Returns the C names it hid, over all members."""
+    data = bytearray(archive.read_bytes())
+    hidden: set[str] = set()
+    try:
+        for _name, offset, length in archive_members(data):
+            if length < 4 or struct.unpack_from("<I", data, offset)[0] != MH_MAGIC_64:
+                continue  # the symbol table, a name table, or a non-object member
+            member = bytearray(data[offset:offset + length])
+            for raw_name, entry in defined_externals(member).items():
+                name = raw_name[1:] if raw_name.startswith("_") else raw_name
+                if name not in keep:
+                    data[offset + entry + 4] |= N_PEXT
+                    hidden.add(name)
+    except (ValueError, struct.error) as exc:
+        raise BuildError(f"{archive}: cannot read static library to hide non-contract symbols: {exc}") from None
+    tmp = archive.with_name(archive.name + ".pext")
+    tmp.write_bytes(data)
+    tmp.replace(archive)
+    return sorted(hidden)
+
+
+def hide(path: Path, keep: frozenset[str]) -> list[str]:
+    """Hide non-contract symbols in an object or a static library, whichever ``path`` is."""
+    with path.open("rb") as handle:
+        head = handle.read(len(AR_MAGIC))
+    return hide_in_archive(path, keep) if head == AR_MAGIC else hide_all_but(path, keep)

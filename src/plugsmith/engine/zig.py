@@ -110,17 +110,23 @@ class ZigProcesses:
         self.cancelled = threading.Event()
 
     def run(self, args: list[str], *, cwd: Path | None = None) -> Result:
-        argv = (*zig_argv(), *args)
+        return self.exec((*zig_argv(), *args), cwd=cwd, what="zig")
+
+    def exec(self, argv: tuple[str, ...], *, cwd: Path | None = None, env: dict[str, str] | None = None,
+             what: str = "") -> Result:
+        """Run any program (a project's build tool: cmake, meson, go) like zig: in its own process
+        group, stopped on cancel and after the timeout. ``env`` adds to zig's environment."""
         with self._lock:
             if self.cancelled.is_set():
                 raise Cancelled
             try:
                 proc = subprocess.Popen(
-                    argv, cwd=cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                    errors="replace", start_new_session=True, pass_fds=self.keep_fds,
+                    argv, cwd=cwd, env={**self.env, **(env or {})}, stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True,
+                    pass_fds=self.keep_fds,
                 )
             except OSError as exc:
-                raise BuildError(f"cannot start zig: {exc}") from None
+                raise BuildError(f"cannot start {what or argv[0]}: {exc}") from None
             self._live.add(proc)
         timed_out = False
         try:

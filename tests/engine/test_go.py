@@ -346,3 +346,36 @@ def test_an_export_outside_the_contract_fails(linux_project: Path, target: str) 
     assert (f"goplug@{target}: //export goplug_secret is not in the contract (symbols/goplug.symbols): add it "
             "there or remove the //export") in res.stderr
     assert tree(linux_project / "dist") == []
+
+
+# -- each GO_FORMATS row is what makes its format exact: without it the runtime leaks again -------
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("target", "fmt", "field", "count", "leaks"), [
+    # the version script: without it, -fvisibility=hidden alone leaves the four runtime symbols and one
+    # _cgoexp_<hash>_<name> per //export (the hash changes between builds: matched, not listed)
+    ("linux-x86_64", "elf", "extldflags", 7, r"crosscall[12]|_cgo_(panic|topofstack)|_cgoexp_[0-9a-f]+_goplug_\w+"),
+    # -fvisibility=hidden: without it, runtime/cgo's C functions are exported too (x_cgo_*, _cgo_*, ...):
+    # 27 leaks besides the four allowed runtime names and the linker's two (33 in all, as measured)
+    ("macos-aarch64", "macho", "cgo_cflags", 27, r"crosscall[12]|x_crosscall2_ptr|_?x?_cgo_\w+|threadentry|fatalf"),
+])
+def test_without_the_format_row_the_go_runtime_leaks(linux_project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    target: str, fmt: str, field: str, count: int,
+                                                    leaks: str) -> None:
+    import re
+    from dataclasses import replace
+
+    from plugsmith import matrix, plan, platforms
+    from plugsmith.engine import build
+    from plugsmith.verify import expectation_for, from_build, judge
+    only(linux_project, target)
+    monkeypatch.chdir(linux_project)
+    row = platforms.GO_FORMATS[fmt]  # type: ignore[index]
+    kept = tuple(f for f in getattr(row, field) if "version-script" not in f and "visibility" not in f)
+    monkeypatch.setitem(platforms.GO_FORMATS, fmt, replace(row, **{field: kept}))  # type: ignore[arg-type]
+    resolved = plan.resolve(matrix.load(Path("build_matrix.yaml")), env={})
+    result = build(resolved, jobs=1)
+    assert result.ok, [r.message for r in result.failures]
+    (t,) = judge(from_build(resolved, result), expectation_for(resolved.matrix)).targets
+    assert t.missing == () and not t.ok
+    assert len(t.leaked) == count and all(re.fullmatch(leaks, n) for n in t.leaked), t.leaked

@@ -35,7 +35,7 @@ from plugsmith import header
 from plugsmith._fs import display_path
 from plugsmith.contract import Contract
 from plugsmith.engine import zig
-from plugsmith.engine.builders import Built, Context, tool_identity
+from plugsmith.engine.builders import Built, Context, project_files, tool_identity
 from plugsmith.plan import Job
 from plugsmith.platforms import GO_FORMATS, go_target
 
@@ -49,8 +49,6 @@ OUT_DIR = "go-out"
 #: Files of a Go module that can change what ``go build`` makes (``go help packages``, cgo's sources).
 MODULE_SUFFIXES = frozenset({".go", ".c", ".h", ".s", ".S", ".sx", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx",
                              ".m", ".f", ".F", ".for", ".f90", ".syso", ".mod", ".sum", ".work"})
-#: Folders the go command ignores: names starting with . or _, and testdata.
-_IGNORED_DIR = re.compile(r"[._]|testdata\Z")
 #: After this line of the header Go writes, the ``//export`` functions are declared one per line.
 _PROLOGUE_END = "/* End of boilerplate cgo prologue.  */"
 _EXTERN = re.compile(r"extern\s+(?:__declspec\(dllexport\)\s+)?[^;(]*?\b([A-Za-z_]\w*)\s*\(")
@@ -86,16 +84,9 @@ def module_root(package: Path) -> Path | None:
 
 
 def module_files(root: Path, *, skip: Sequence[Path] = ()) -> list[Path]:
-    """Every file of the module under ``root`` that can change the build, sorted; folders the go
-    command ignores, nested modules and ``skip`` (the project's build and dist folders) left out."""
-    skipped = {os.path.normpath(p) for p in skip}
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _IGNORED_DIR.match(d)
-                         and os.path.normpath(os.path.join(folder, d)) not in skipped
-                         and not os.path.isfile(os.path.join(folder, d, "go.mod")))
-        found += [Path(folder, f) for f in files if os.path.splitext(f)[1] in MODULE_SUFFIXES]
-    return sorted(found)
+    """Every file of the module under ``root`` that can change the build (by suffix), in a stable
+    order, without version control and ``skip`` (the project's build and dist folders)."""
+    return [p for p in project_files(root, skip=skip) if p.suffix in MODULE_SUFFIXES]
 
 
 def exported_functions(header_text: str) -> list[str]:

@@ -21,6 +21,7 @@ from tests.conftest import llvm_exports, missing_tool, tree
 
 from plugsmith.contract import parse as parse_contract
 from plugsmith.engine.builders import go as gobuild
+from plugsmith.engine.zig import zig_argv
 from plugsmith.platforms import ARCHES, GO_RUNTIME_EXPORTS, GO_TARGETS, go_target, runtime_exports
 from plugsmith.runtime import LoadTarget, NotRunnable, Runnable, choose
 
@@ -315,10 +316,14 @@ def test_a_go_source_edit_rebuilds_and_a_touch_does_not(linux_project: Path) -> 
     before = lib.read_bytes()
     os.utime(linux_project / "go" / "goplug.go")
     again = cli(linux_project, "build", "--no-progress", "-t", "linux-x86_64", "-v")
-    assert again.returncode == 0 and " go build " not in again.stderr and "up to date" in again.stderr
+    assert again.returncode == 0 and "-buildmode=c-shared" not in again.stderr and "up to date" in again.stderr
     _edit(linux_project, 'C.CString("goplug 1.0")', 'C.CString("goplug 1.1")')
     edited = cli(linux_project, "build", "--no-progress", "-t", "linux-x86_64", "-v")
     assert edited.returncode == 0 and "-buildmode=c-shared" in edited.stderr
+    # the command as shown (and in build.log) carries the target's environment: copy-pasteable
+    log = (linux_project / "build" / "linux-x86_64" / "goplug" / "build.log").read_text()
+    assert log.startswith("$ /usr/bin/env GOOS=linux GOARCH=amd64 CGO_ENABLED=1 GOTOOLCHAIN=local GOCACHE=")
+    assert "'CC=" + " ".join(zig_argv()) + " cc -target x86_64-linux-gnu.2.17'" in log
     assert lib.read_bytes() != before and b"goplug 1.1" in lib.read_bytes()
 
 

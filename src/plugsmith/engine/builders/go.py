@@ -189,7 +189,9 @@ class Go:
         out = out_dir / job.library
         implib = out_dir / job.import_library if job.import_library else None
         args, env = command(job, ctx.map_path, out, implib)
-        res = ctx.run(f"go build {job.library}", [str(go), *args], cwd=package, env=env)
+        # through env(1), so build.log and -v show the whole command: the target is in the environment
+        argv = [shutil.which("env") or "/usr/bin/env", *(f"{k}={v}" for k, v in env.items()), str(go), *args]
+        res = ctx.run(f"go build {job.library}", argv, cwd=package)
         if res is None:
             return None
         if res.returncode != 0 or not out.is_file():

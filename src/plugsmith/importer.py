@@ -29,6 +29,7 @@ and PE for windows). Merging rules, every disagreement reported:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -280,9 +281,31 @@ def _version_notes(where: str, src: Source, hidden: Sequence[Export], current: s
     return notes
 
 
+def _read_project(folder: Path, display: str) -> list[Source]:
+    """A CMake or Meson project folder: the export files its build files name
+    (:mod:`plugsmith.project_exports`), each noted with where it is named."""
+    from plugsmith import project_exports
+
+    if not any((folder / name).is_file() for name in project_exports.BUILD_FILES):
+        raise InputError(f"{display}: a folder, but no CMakeLists.txt or meson.build in it: name the export files")
+    found = project_exports.find(folder)
+    if not found:
+        raise InputError(f"{display}: its build files name no export file (version script, .exp, .def): "
+                         "give the files or a built library instead")
+    sources = []
+    for item in found:
+        name = f"{display.rstrip('/')}/{Path(os.path.relpath(item.path, folder.resolve())).as_posix()}"
+        read = read_path(item.path, name)
+        read[0].notes.append(f"{name}: named by {display.rstrip('/')}/{item.named_at}")
+        sources += read
+    return sources
+
+
 def read_path(path: Path, display: str) -> list[Source]:
     from plugsmith.inspection import is_binary
 
+    if path.is_dir():
+        return _read_project(path, display)
     if not path.is_file():
         raise InputError(f"{display}: no such file")
     if is_binary(path):

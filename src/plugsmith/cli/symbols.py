@@ -19,8 +19,9 @@ DESCRIPTION = """Work with symbol contracts without building anything.
                                              print the contract (per target: as that target exports it)
   plugsmith symbols import INPUT... -o FILE [--write]
                                              make a contract from version scripts (.map), macOS export
-                                             lists (.exp), .def files and built binaries; report every
-                                             disagreement, write FILE only with --write
+                                             lists (.exp), .def files, built binaries, or a CMake/Meson
+                                             project folder (the export files its build files name);
+                                             report every disagreement, write FILE only with --write
 
 The file format and its rules are in docs/contract.md."""
 
@@ -38,8 +39,9 @@ def configure(p: argparse.ArgumentParser) -> None:
                       help="only what target NAME exports, e.g. windows-x86_64 (conditions applied, removed dropped)")
     imp = sub.add_parser("import", help="make a contract from existing export lists or binaries",
                          description="Read every INPUT (ELF version script .map/.ver/.lds, macOS exported "
-                         "symbols list .exp/.exports/.txt, Windows .def, or a built .so/.dylib/.dll, by content "
-                         "for binaries), report each disagreement between them, and propose a contract. "
+                         "symbols list .exp/.exports/.txt, Windows .def, a built .so/.dylib/.dll, by content "
+                         "for binaries, or a CMake/Meson project folder: the export files its CMakeLists.txt, "
+                         "*.cmake or meson.build name), report each disagreement between them, and propose a contract. "
                          "Nothing is written without --write. Exit 0: inputs agree; 1: disagreements "
                          "(reported, and noted in the written file); 2: unreadable input.")
     imp.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")

@@ -77,21 +77,25 @@ def version() -> str:
     return proc.stdout.strip()
 
 
+def binary() -> Path:
+    """The zig executable inside the ``ziglang`` package (``python -m ziglang`` execs it)."""
+    zig_argv()
+    spec = importlib.util.find_spec("ziglang")
+    assert spec is not None and spec.origin  # zig_argv checked it
+    return Path(spec.origin).parent / ("zig.exe" if os.name == "nt" else "zig")
+
+
 @functools.lru_cache(maxsize=1)
 def identity() -> str:
     """What identifies the zig in use, for fingerprints, without starting zig (a no-op build runs
     no process, and importing importlib.metadata alone costs 12 ms): the zig binary's path, size
     and mtime, so an upgraded, reinstalled or swapped zig counts as a change."""
-    zig_argv()
-    spec = importlib.util.find_spec("ziglang")
-    if spec is None or not spec.origin:  # pragma: no cover - zig_argv checked it
-        return "ziglang ?"
-    binary = Path(spec.origin).parent / ("zig.exe" if os.name == "nt" else "zig")
+    path = binary()
     try:
-        st = binary.stat()
+        st = path.stat()
     except OSError:
-        return f"ziglang {binary} (no binary)"
-    return f"ziglang {binary} {st.st_size}:{st.st_mtime_ns}"
+        return f"ziglang {path} (no binary)"
+    return f"ziglang {path} {st.st_size}:{st.st_mtime_ns}"
 
 
 class ZigProcesses:

@@ -8,10 +8,31 @@ from pathlib import Path
 
 from plugsmith import toolchains
 from plugsmith.engine import fingerprint
-from plugsmith.engine.builders import Built, Context, wrappers
+from plugsmith.engine.builders import Built, Context, find_tool, project_files, tool_identity, wrappers
 from plugsmith.engine.zig import Result
+from plugsmith.plan import Job
 
 CONFIG_STAMP = "plugsmith-configure.txt"
+
+
+class ProjectBuilder:
+    """What CMake and Meson share of the :class:`~plugsmith.engine.builders.Builder` protocol:
+    the tools they need (and may use), their identity, and the project folder as inputs."""
+
+    name = ""
+    tools: tuple[str, ...] = ()  # all needed
+    optional_tools: tuple[str, ...] = ()  # used when found
+    install_hint = ""
+
+    def missing(self) -> str | None:
+        return None if all(find_tool(tool) for tool in self.tools) else self.install_hint
+
+    def identity(self) -> list[str]:
+        return [tool_identity(path) for path in map(find_tool, (*self.tools, *self.optional_tools)) if path]
+
+    def inputs(self, job: Job, skip: tuple[Path, ...]) -> list[Path]:
+        assert job.plugin.project is not None  # a project builder's plugin always has one
+        return project_files(job.plugin.project.source_dir, skip=skip)
 
 
 def setup(ctx: Context, tree_name: str) -> tuple[wrappers.Wrappers, Path, str]:

@@ -9,26 +9,16 @@ compiler), naming the job's wrappers.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from plugsmith.engine.builders import Built, Context, _project, find_tool, project_files, tool_identity
-from plugsmith.plan import Job
+from plugsmith.engine.builders import Built, Context, _project, find_tool
 
 INSTALL_HINT = "cmake not found on PATH: install CMake 3.21 or newer (apt-get install cmake, or pip install cmake)"
 
 
-class CMake:
+class CMake(_project.ProjectBuilder):
     name = "cmake"
-
-    def missing(self) -> str | None:
-        return None if find_tool("cmake") else INSTALL_HINT
-
-    def identity(self) -> list[str]:
-        return [tool_identity(tool) for tool in (find_tool("cmake"), find_tool("ninja")) if tool]
-
-    def inputs(self, job: Job, skip: tuple[Path, ...]) -> list[Path]:
-        assert job.plugin.project is not None
-        return project_files(job.plugin.project.source_dir, skip=skip)
+    tools = ("cmake",)
+    optional_tools = ("ninja",)
+    install_hint = INSTALL_HINT
 
     def build(self, ctx: Context) -> Built | None:
         cmake = find_tool("cmake")

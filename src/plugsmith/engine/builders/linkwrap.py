@@ -1,7 +1,8 @@
 """The compiler a project's build calls (``zig-cc`` / ``zig-c++`` in the job's ``wrap/`` folder).
 
-``python -m plugsmith.engine.builders.linkwrap CONFIG cc|c++ ARGS...``. A compile (or any
-command that is not a shared link) becomes ``zig cc -target TRIPLE <job cflags> ARGS``. The link
+``python linkwrap.py CONFIG cc|c++ ARGS...``, started by the job's ``zig-cc`` for a command with
+``-shared``/``-dynamiclib`` (every other command runs zig directly, with the job's cflags). A
+command that is not a shared link after all becomes ``zig cc -target TRIPLE <job cflags> ARGS``. The link
 of the plugin (a ``-shared``/``-dynamiclib`` link whose output is named after the plugin's target)
 gets the contract, whatever the project asked for:
 
@@ -44,16 +45,17 @@ AR_MAGIC = b"!<arch>\n"
 def main(argv: list[str]) -> int:
     config_path, driver, *args = argv
     config: dict[str, Any] = json.loads(Path(config_path).read_text(encoding="utf-8"))
-    zig = [config["python"], "-m", "ziglang", driver, "-target", config["triple"]]
+    zig = [config["zig"], driver, "-target", config["triple"]]
+    args = _expand_response_files(args)
     if not _is_shared_link(args):
         cmd = [*zig, *config["cflags"], *args] if not _is_link(args) else [*zig, *args]
         os.execv(cmd[0], cmd)
-    args = _expand_response_files(args)
     output = _output(args)
-    plugin = output is not None and _names_target(output, config["target"])
+    # target None: every shared link is the plugin's (Go links to a temporary name, then copies)
+    plugin = output is not None and (config["target"] is None or names_target(output, config["target"]))
     if plugin:
         assert output is not None
-        args = _contract_link(args, output, config)
+        args = contract_link(args, output, config)
     res = subprocess.run([*zig, *args], check=False, timeout=config["timeout"])
     if res.returncode == 0 and output is not None:
         implib = _implib(output, config) if plugin else None
@@ -91,7 +93,7 @@ def _output(args: list[str]) -> str | None:
     return None
 
 
-def _names_target(output: str, target: str) -> bool:
+def names_target(output: str, target: str) -> bool:
     """``libgreet.so.0.1.0``, ``libgreet-0.dll``, ``greet.dll``, ``libgreet.dylib``: target greet."""
     name = os.path.basename(output)
     for candidate in (name, name[3:] if name.startswith("lib") else None):
@@ -105,7 +107,7 @@ def _implib(output: str, config: dict[str, Any]) -> str | None:
     return os.path.join(os.path.dirname(os.path.abspath(output)), name) if name else None
 
 
-def _contract_link(args: list[str], output: str, config: dict[str, Any]) -> list[str]:
+def contract_link(args: list[str], output: str, config: dict[str, Any]) -> list[str]:
     kept: list[str] = []
     skip_next = False
     for arg in args:

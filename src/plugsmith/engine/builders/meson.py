@@ -11,24 +11,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from plugsmith.engine.builders import Built, Context, _project, find_tool, project_files, tool_identity
-from plugsmith.plan import Job
+from plugsmith.engine.builders import Built, Context, _project, find_tool
 
 INSTALL_HINT = "meson/ninja not found: install them (pip install meson ninja)"
 
 
-class Meson:
+class Meson(_project.ProjectBuilder):
     name = "meson"
-
-    def missing(self) -> str | None:
-        return None if find_tool("meson") and find_tool("ninja") else INSTALL_HINT
-
-    def identity(self) -> list[str]:
-        return [tool_identity(tool) for tool in (find_tool("meson"), find_tool("ninja")) if tool]
-
-    def inputs(self, job: Job, skip: tuple[Path, ...]) -> list[Path]:
-        assert job.plugin.project is not None
-        return project_files(job.plugin.project.source_dir, skip=skip)
+    tools = ("meson", "ninja")
+    optional_tools = ()
+    install_hint = INSTALL_HINT
 
     def build(self, ctx: Context) -> Built | None:
         meson = find_tool("meson")

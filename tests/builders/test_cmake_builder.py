@@ -1,0 +1,88 @@
+"""``builder: cmake`` end to end on examples/cmake-plugin, an unchanged CMake project whose internal
+helper and vendored static library leak without plugsmith: exact exports on all six default
+targets, loaded where this machine can run them, and the leaks shown when a step is left out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.builders.builder_helpers import (
+    CMAKE_EXAMPLE,
+    MIXER,
+    SIX,
+    artifact,
+    assert_loads,
+    copy_project,
+    expected,
+    exports,
+)
+from tests.conftest import Cli, require_tool
+
+from plugsmith.cli import main
+from plugsmith.engine import pext
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def mixer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """examples/cmake-plugin built once for the six default targets."""
+    require_tool("cmake", package="cmake")
+    root = copy_project(CMAKE_EXAMPLE, tmp_path_factory.mktemp("cmake") / "mixer")
+    assert main(["-C", str(root), "build", "--no-progress"]) == 0
+    return root
+
+
+def test_six_targets_export_exactly_the_contract(cli: Cli, mixer: Path) -> None:
+    for target in SIX:
+        assert exports(artifact(mixer, target, "mixer")) == expected(target, MIXER), target
+    assert (mixer / "dist" / "windows-x86_64" / "mixer.lib").is_file()
+    res = cli("verify", cwd=mixer)
+    assert res.code == 0, res.out + res.err
+    assert res.out.splitlines()[-1] == "OK: 6 artifacts match their contract and each other"
+
+
+def test_elf_exports_carry_the_contract_versions_and_soname(mixer: Path) -> None:
+    from plugsmith.inspection import inspect_file
+
+    (ins,) = inspect_file(artifact(mixer, "linux-aarch64", "mixer"))
+    assert {(e.name, e.version) for e in ins.exports} == {(n, "MIXER_1.0") for n in MIXER}
+    assert ins.soname == "libmixer.so"  # the project's libmixer.so.1 is replaced: dist/ holds libmixer.so
+    (mac,) = inspect_file(artifact(mixer, "macos-x86_64", "mixer"))
+    assert (mac.soname, mac.min_os) == ("@rpath/libmixer.dylib", "11.0")
+
+
+def test_loads_where_this_machine_can_run_it(cli: Cli, mixer: Path, tmp_path: Path) -> None:
+    assert_loads(cli, mixer, tmp_path, MIXER)
+
+
+def _zig_link(out: Path, inputs: list[Path]) -> None:
+    argv = [sys.executable, "-m", "ziglang", "cc", "-target", "aarch64-macos.11.0", "-shared", "-s", "-o", str(out),
+            *map(str, inputs), "-Wl,-install_name,@rpath/libmixer.dylib"]
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert res.returncode == 0, res.stderr
+
+
+def test_macos_leak_returns_without_the_archive_step(mixer: Path, tmp_path: Path) -> None:
+    """The plugin's objects hidden, the vendored libfastmath.a linked as CMake built it: fm_lerp
+    and fm_gain are exported again. The same link with the archive's members hidden is exact."""
+    tree = mixer / "build" / "macos-aarch64" / "mixer" / "cmake"
+    keep = frozenset(MIXER)
+    objects = []
+    for obj in sorted((tree / "CMakeFiles" / "mixer.dir" / "src").glob("*.o")):
+        copy = tmp_path / obj.name
+        copy.write_bytes(obj.read_bytes())
+        pext.hide_all_but(copy, keep)
+        objects.append(copy)
+    assert [o.name for o in objects] == ["clamp.c.o", "mixer.c.o"]
+    archive = tree / "vendor" / "fastmath" / "libfastmath.a"
+    _zig_link(tmp_path / "leaky.dylib", [*objects, archive])
+    assert exports(tmp_path / "leaky.dylib") == expected("macos-aarch64", MIXER) | {"fm_lerp", "fm_gain"}
+    hidden = tmp_path / "libfastmath.a"
+    hidden.write_bytes(archive.read_bytes())
+    assert pext.hide_in_archive(hidden, keep) == ["fm_gain", "fm_lerp"]
+    _zig_link(tmp_path / "exact.dylib", [*objects, hidden])
+    assert exports(tmp_path / "exact.dylib") == expected("macos-aarch64", MIXER)

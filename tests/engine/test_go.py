@@ -23,7 +23,7 @@ from plugsmith.contract import parse as parse_contract
 from plugsmith.engine.builders import go as gobuild
 from plugsmith.engine.zig import zig_argv
 from plugsmith.platforms import ARCHES, GO_RUNTIME_EXPORTS, GO_TARGETS, go_target, runtime_exports
-from plugsmith.runtime import LoadTarget, NotRunnable, Runnable, choose
+from plugsmith.runtime import LoadTarget, NotRunnable, Runnable, builder_marked, choose
 
 EXAMPLE = REPO / "examples" / "go-plugin"
 CONTRACT = frozenset({"goplug_add", "goplug_version", "goplug_scale"})
@@ -130,6 +130,17 @@ def test_go_dlls_are_not_run_under_wine() -> None:
                                "found')")
     linux = LoadTarget(name="linux-x86_64", os="linux", arch="x86_64")
     assert isinstance(choose(linux, machine=("linux", "x86_64"), env={}, builder="go"), Runnable)
+
+
+def test_go_artifacts_are_known_by_their_buildinfo_marker(tmp_path: Path) -> None:
+    marked = tmp_path / "go.dll"
+    marked.write_bytes(b"MZ" + b"\0" * 13 + b"\xff Go buildinf:" + b"\0" * 40)
+    plain = tmp_path / "c.dll"
+    plain.write_bytes(b"MZ" + b"\0" * 13 + b"\xff Go buildin" + b"\0" * 40)  # one byte short
+    for chunk in (1 << 20, 8, 1):  # the marker found across read boundaries
+        assert builder_marked(marked, chunk=chunk) == "go"
+        assert builder_marked(plain, chunk=chunk) == "zig"
+    assert builder_marked(tmp_path / "absent.dll") == "zig"
 
 
 def test_macos_below_13_is_refused_for_go_plugins(tmp_path: Path) -> None:
@@ -268,6 +279,19 @@ def test_load_runs_linux_and_says_why_not_windows_and_macos(six: Path) -> None:
     assert f"windows-x86_64: not run: Go DLLs cannot load under wine 8: the Go runtime (1.24 and later) needs " \
            f"{BCRYPT}" in text.stdout
     assert "load: 2 passed, 0 failed, 4 not run" in text.stdout
+
+
+@pytest.mark.slow
+def test_load_knows_go_artifacts_built_anywhere(six: Path, tmp_path: Path) -> None:
+    # outside the project nothing names the builder: the Go runtime's own marker in the file does
+    contract = str(six / "symbols" / "goplug.symbols")
+    dll = cli(tmp_path, "load", "--contract", contract, str(six / "dist" / "windows-x86_64" / "goplug.dll"))
+    assert dll.returncode == 0
+    assert dll.stdout.splitlines()[0] == (
+        "windows-x86_64: not run: Go DLLs cannot load under wine 8: the Go runtime (1.24 and later) needs "
+        "bcryptprimitives.dll, which wine 8 lacks ('fatal error: bcryptprimitives.dll not found')")
+    so = cli(tmp_path, "load", "--contract", contract, str(six / "dist" / "linux-x86_64" / "libgoplug.so"))
+    assert so.returncode == 0 and so.stdout.startswith("linux-x86_64: passed: 3/3 symbols resolved (native)")
 
 
 @pytest.mark.slow

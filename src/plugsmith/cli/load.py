@@ -118,7 +118,7 @@ def _from_plan(plan: Plan, loader: Loader) -> list[LoadResult]:
 
 def _from_artifacts(args: argparse.Namespace, loader: Loader, unpacked: Path) -> list[LoadResult]:
     from plugsmith.contract import load as load_contract
-    from plugsmith.runtime import LoadResult
+    from plugsmith.runtime import LoadResult, builder_marked
     from plugsmith.verify import collect as artifacts
 
     contract = load_contract(args.contract, rel(args.contract))
@@ -139,7 +139,7 @@ def _from_artifacts(args: argparse.Namespace, loader: Loader, unpacked: Path) ->
                 target = replace(target, name=f"{item.target}#{ins.slice_index}")
             filtered = contract.for_target(item.target, ins.os, ins.arch)
             results.append(loader.load(found.path, ins, filtered, target, display=found.display,
-                                       plugin=item.plugin))
+                                       plugin=item.plugin, builder=builder_marked(found.path)))
     for problem in gathered.problems:
         results.append(LoadResult(target="?", artifact=problem.split(": ", 1)[0], status="failed",
                                   reason=problem.split(": ", 1)[-1]))

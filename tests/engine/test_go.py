@@ -218,8 +218,16 @@ def test_six_targets_verify_exact_with_the_go_allowance_reported(six: Path) -> N
             assert t["allowed"] == []
         if name.startswith("linux"):  # the version script: the contract's node on every export
             assert t["version_mismatches"] == []
-    text = cli(six, "verify")
-    assert "allowed: crosscall1, crosscall2: exported by the go runtime on Mach-O" in text.stdout
+    text = cli(six, "verify", "--markdown", "verify.md", "--html", "verify.html")
+    allowed = ("note: macos-x86_64, macos-aarch64: allowed: crosscall1, crosscall2: exported by the go runtime on "
+               "Mach-O, which cannot hide it")
+    assert allowed in text.stdout.replace("\n", "")
+    # the step summary and the HTML report say it too: an allowance is never silent
+    markdown = (six / "verify.md").read_text()
+    assert "### Allowed beyond the contract\n\n- note: macos-x86_64, macos-aarch64: allowed: _cgo_panic" in markdown
+    assert f"\n- {allowed}" in markdown
+    html = (six / "verify.html").read_text()
+    assert "<ul id='allowed'>" in html and f"<li>{allowed}" in html
 
 
 @pytest.mark.slow

@@ -119,3 +119,13 @@ def test_static_lib_missing_for_one_target_names_it(tmp_path: Path) -> None:
                    files=files)
     assert errors_of(path) == [
         "build_matrix.yaml:8:18: plugins[0].static_libs[0]: file not found: vendor/macos-aarch64/libv.a"]
+
+
+def test_the_examples_load_and_match_the_schema() -> None:
+    from tests.builders.builder_helpers import CMAKE_EXAMPLE, MESON_EXAMPLE
+
+    for folder, builder in ((CMAKE_EXAMPLE, "cmake"), (MESON_EXAMPLE, "meson")):
+        assert schema_errors(folder / "build_matrix.yaml") == []
+        m = matrix.load(folder / "build_matrix.yaml")
+        assert [(p.builder, p.project.source_dir if p.project else None) for p in m.plugins] == [
+            (builder, folder.resolve())]

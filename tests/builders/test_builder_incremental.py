@@ -138,3 +138,26 @@ def test_without_plugsmiths_link_step_the_helpers_leak(cli: Cli, two_builders: P
     res = cli("verify", "--contract", str(two_builders / "symbols" / "mixer.symbols"), str(library), cwd=tmp_path)
     assert res.code == 1
     assert "mixer_clamp" in res.out and "fm_lerp" in res.out
+
+
+@pytest.mark.slow  # a cmake build
+def test_a_failed_project_build_explains_itself_and_leaves_no_stale_artifact(cli: Cli, tmp_path: Path) -> None:
+    root = copy_project(CMAKE_EXAMPLE, tmp_path / "mixer")
+    assert cli("build", "--no-progress", "-t", TARGET, cwd=root).code == 0
+    assert artifact(root, TARGET, "mixer").is_file()
+    contract = root / "symbols" / "mixer.symbols"
+    contract.write_text(contract.read_text() + "mixer_gone      function\n")
+    res = cli("build", "--no-progress", "-t", TARGET, cwd=root)
+    assert res.code == 3
+    assert (f"plugsmith: error: mixer@{TARGET}: cmake --build --target mixer failed: contract symbol 'mixer_gone' "
+            "is not defined by any source of this plugin") in res.err.splitlines()
+    assert f"  log: build/{TARGET}/mixer/build.log" in res.err.splitlines()
+    assert not artifact(root, TARGET, "mixer").exists()  # the old one would pass for this contract's build
+    source = root / "src" / "clamp.c"
+    source.write_text("int mixer_clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v }\n")
+    contract.write_text(contract.read_text().replace("mixer_gone      function\n", ""))
+    res = cli("build", "--no-progress", "-t", TARGET, cwd=root)
+    assert res.code == 3
+    assert (f"plugsmith: error: mixer@{TARGET}: cmake --build --target mixer failed: cmake exit 1, its output is "
+            "in the build.log") in res.err.splitlines()
+    assert "error: expected ';' after return statement" in res.err

@@ -67,7 +67,11 @@ def checked(ctx: Context, res: Result | None, what: str) -> bool:
     if res is None:
         return False
     if res.returncode != 0:
-        ctx.steps.fail(f"{what} failed", res)
+        from plugsmith.engine.engine import explain  # zig/lld messages in plugsmith's terms
+
+        tool = Path(res.argv[0]).name
+        ctx.steps.fail(f"{what} failed", res, hint=explain(res.output) or f"{tool} exit {res.returncode}, "
+                       "its output is in the build.log")
         return False
     return True
 

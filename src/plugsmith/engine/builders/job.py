@@ -26,7 +26,8 @@ def tasks(state: engine._JobState, plan: Plan, runner: zig.ZigProcesses, prepare
           force: bool) -> list[scheduler.Task]:
     job = state.job
     builder = builder_of(job.builder)
-    skip = (plan.matrix.build_dir, plan.matrix.dist)
+    # not the project's inputs: plugsmith's own outputs (and `plugsmith toolchains`' default folder)
+    skip = (plan.matrix.build_dir, plan.matrix.dist, plan.matrix.root / "toolchains")
     inputs = [*builder.inputs(job, skip), prepared.map_path, *job.static_libs]
     key = _key(job, builder.identity(), inputs, plan.matrix.root)
     record = job.work_dir / engine.LINK_RECORD

@@ -19,7 +19,7 @@ from plugsmith import builder_config
 from plugsmith.contract import Contract
 from plugsmith.errors import ConfigError, PlugsmithError
 from plugsmith.matrix import Matrix, Plugin, Target
-from plugsmith.platforms import FORMAT_OF_OS, FORMATS, FlagKind, Format, flag_rule, zig_triple
+from plugsmith.platforms import FORMAT_OF_OS, FORMATS, FlagKind, Format, builder_refuses, flag_rule, zig_triple
 
 #: Flags plugsmith starts from when a project says nothing: optimised (without -O zig builds
 #: Debug and links the UBSan runtime into the plugin) and stripped (needed for reproducible bytes).
@@ -103,10 +103,16 @@ def resolve(
     env_l = _env_flags(env, "PLUGSMITH_LDFLAGS")
     jobs = []
     problems: dict[tuple[str, str, str, str], list[str]] = {}
+    refused: list[PlugsmithError] = []
     for target in targets:
         fmt = FORMAT_OF_OS[target.os]
         row = FORMATS[fmt]
         for plugin in chosen:
+            reason = builder_refuses(plugin.builder, target.os, target.arch, libc=target.libc, min_os=target.min_os)
+            if reason:
+                refused.append(PlugsmithError(f"{plugin.where}: plugin {plugin.name} (builder: {plugin.builder}) "
+                                              f"cannot build {target.name}: {reason}"))
+                continue
             cflags = _layer(matrix, plugin, target, "cflags", PACKAGED_CFLAGS, env_c, extra_cflags)
             ldflags = _layer(matrix, plugin, target, "ldflags", PACKAGED_LDFLAGS, env_l, extra_ldflags)
             cflags = _apply_flag_rules(cflags, "cflags", fmt, target, problems)
@@ -128,6 +134,8 @@ def resolve(
                 static_libs=tuple(matrix.root / builder_config.expand(t, target=target.name, os=target.os,
                                                                       arch=target.arch) for t in plugin.static_libs),
             ))
+    if refused:
+        raise ConfigError(refused[0].message, errors=tuple(refused))
     if problems:
         errors = tuple(
             PlugsmithError(f"{origin}: {kind[:-1]} '{value}' cannot apply to target{'s' if len(names) > 1 else ''} "

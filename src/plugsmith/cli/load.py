@@ -27,7 +27,8 @@ DESCRIPTION = """Where 'verify' reads export tables, 'load' asks the loader: a t
 with zig once per target) dlopen()s / LoadLibrary()s each artifact and looks up every contract
 symbol, functions and data. Linux x86_64 runs natively, other Linux arches under qemu-user
 (packages qemu-user and libc6-<arch>-cross), Windows x86_64 under wine64. macOS and Windows on
-Arm cannot run on Linux: they are reported as "not run" with the reason, never as passed.
+Arm cannot run on Linux, nor can Go DLLs under wine 8 (the Go runtime needs bcryptprimitives.dll):
+they are reported as "not run" with the reason, never as passed.
 
 Without ARTIFACTs: the project's dist/ against the contracts in build_matrix.yaml.
 With --contract FILE ARTIFACT...: artifacts built anywhere (files, folders, archives).
@@ -97,7 +98,7 @@ def _from_plan(plan: Plan, loader: Loader) -> list[LoadResult]:
         target = LoadTarget(name=job.target.name, os=job.target.os, arch=job.target.arch, libc=job.target.libc)
         shown = rel(job.artifact)
         if not job.artifact.is_file():
-            decision = loader.choose(target)
+            decision = loader.choose(target, builder=job.plugin.builder)
             reason = getattr(decision, "reason", None)
             if reason is not None:  # cannot run here anyway: say why, not "missing file"
                 results.append(LoadResult(target=target.name, artifact=shown, plugin=job.plugin.name,
@@ -111,13 +112,13 @@ def _from_plan(plan: Plan, loader: Loader) -> list[LoadResult]:
         except InputError:
             inspection = None  # the loader's own verdict on a broken file is what this command reports
         results.append(loader.load(job.artifact, inspection, job.contract, target, display=shown,
-                                   plugin=job.plugin.name))
+                                   plugin=job.plugin.name, builder=job.plugin.builder))
     return results
 
 
 def _from_artifacts(args: argparse.Namespace, loader: Loader, unpacked: Path) -> list[LoadResult]:
     from plugsmith.contract import load as load_contract
-    from plugsmith.runtime import LoadResult
+    from plugsmith.runtime import LoadResult, builder_marked
     from plugsmith.verify import collect as artifacts
 
     contract = load_contract(args.contract, rel(args.contract))
@@ -138,7 +139,7 @@ def _from_artifacts(args: argparse.Namespace, loader: Loader, unpacked: Path) ->
                 target = replace(target, name=f"{item.target}#{ins.slice_index}")
             filtered = contract.for_target(item.target, ins.os, ins.arch)
             results.append(loader.load(found.path, ins, filtered, target, display=found.display,
-                                       plugin=item.plugin))
+                                       plugin=item.plugin, builder=builder_marked(found.path)))
     for problem in gathered.problems:
         results.append(LoadResult(target="?", artifact=problem.split(": ", 1)[0], status="failed",
                                   reason=problem.split(": ", 1)[-1]))

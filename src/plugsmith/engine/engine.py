@@ -204,7 +204,7 @@ class _JobState:
             hint = ("zig crashed (segmentation fault) with no output; zig 0.17 does this when linking a macOS "
                     "dylib that exports nothing at -O1 or above: check the contract lists at least one symbol "
                     "for this target")
-        exit_note = f" (zig exit {res.returncode})" if res is not None else ""
+        exit_note = f" ({_program(res.argv)} exit {res.returncode})" if res is not None else ""
         message = f"{self.job.id}: {what}" + (f": {hint}" if hint else exit_note)
         with self.lock:
             first = self.failure is None
@@ -245,6 +245,15 @@ class _JobState:
         return JobResult(job=self.job, ok=False, commands=self.commands, not_started=True,
                          message=f"{self.job.id}: not built: the build stopped after another job failed "
                                  "(use --keep-going to build the rest)")
+
+
+def _program(argv: tuple[str, ...]) -> str:
+    """What a failed step ran, for its message: ``zig`` (``python -m ziglang``), else the program's
+    name (after ``env``'s VAR=VALUE words: a builder's tool run with its environment shown)."""
+    if argv[1:3] == ("-m", "ziglang"):
+        return "zig"
+    rest = argv[1:] if argv and Path(argv[0]).name == "env" else argv
+    return Path(next((word for word in rest if "=" not in word), argv[0] if argv else "?")).name
 
 
 def _with(result: JobResult, *, commands: int) -> JobResult:

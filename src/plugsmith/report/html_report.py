@@ -9,7 +9,7 @@ from html import escape
 
 from plugsmith.report._matrix import failed_checks, groups
 from plugsmith.report._text import escaped
-from plugsmith.report.terminal import findings, verdict_line
+from plugsmith.report.terminal import allowances, findings, verdict_line
 from plugsmith.verify import Verdict
 
 _LABEL = {"ok": "ok", "leaked": "LEAKED", "missing": "MISSING", "mismatch": "MISMATCH", "asymmetric": "ABSENT",
@@ -79,6 +79,11 @@ def to_html(verdict: Verdict, *, title: str = "plugsmith verify") -> str:
         parts.append("<h2>Policy</h2><table id='policy'><tr><th>where</th><th>check</th><th>finding</th></tr>")
         parts += [f"<tr><td>{e(w)}</td><td>{e(c)}</td><td class='leaked'>{e(m)}</td></tr>" for w, c, m in checks]
         parts.append("</table>")
+    allowed = allowances(verdict)
+    if allowed:
+        parts.append("<h2>Allowed beyond the contract</h2><ul id='allowed'>")
+        parts += [f"<li>{e(line)}</li>" for line in allowed]
+        parts.append("</ul>")
     all_groups = groups(verdict)
     if any(g.rows for g in all_groups):
         parts.append("<h2>Parity matrix</h2><div class='controls'>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from plugsmith.report._matrix import failed_checks, groups
 from plugsmith.report._text import escaped
-from plugsmith.report.terminal import findings, group_lines, verdict_line
+from plugsmith.report.terminal import allowances, findings, group_lines, verdict_line
 from plugsmith.verify import Verdict
 
 MATRIX_ROWS = 200  # beyond this the matrix shows symbols with findings only
@@ -38,6 +38,9 @@ def to_markdown(verdict: Verdict, *, title: str = "plugsmith verify") -> str:
     checks = failed_checks(verdict)
     if checks:
         lines += ["### Policy", ""] + [f"- ❌ **{_esc(c)}** {_esc(w)}: {_esc(m)}" for w, c, m in checks] + [""]
+    allowed = allowances(verdict)
+    if allowed:
+        lines += ["### Allowed beyond the contract", ""] + [f"- {_esc(a)}" for a in allowed] + [""]
     problems = [p for p in findings(verdict) if not p.startswith("policy: ")]  # listed under Policy
     if problems:
         lines += ["### Findings", ""] + [f"- {_esc(p)}" for p in problems[:500]]

@@ -109,6 +109,12 @@ def notes(verdict: Verdict) -> list[str]:
     return [f"note: {', '.join(targets)}: {text}" for text, targets in by_text.items()]
 
 
+def allowances(verdict: Verdict) -> list[str]:
+    """The notes that name exports accepted beyond the contract for a builder's runtime (Go on
+    Mach-O): every report shows them, so an allowance is never silent."""
+    return [line for line in notes(verdict) if ": allowed: " in line]
+
+
 def _capped(lines: list[str], limit: int | None, what: str) -> list[str]:
     if limit is None or len(lines) <= limit:
         return lines

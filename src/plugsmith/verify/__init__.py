@@ -69,6 +69,8 @@ class Expectation:
     contracts: Mapping[str, Contract] = field(default_factory=dict)
     targets: tuple[Target, ...] = ()
     policy: Policy | None = field(default_factory=Policy)
+    #: Who builds each plugin (``builder:``); a plugin not listed was built by zig or elsewhere.
+    builders: Mapping[str, str] = field(default_factory=dict)
 
     def contract_for(self, plugin: str) -> Contract | None:
         return self.contract if self.contract is not None else self.contracts.get(plugin)
@@ -77,7 +79,7 @@ class Expectation:
 def expectation_for(matrix: Matrix) -> Expectation:
     """What a project expects of its artifacts: each plugin's contract, its targets, its policy."""
     return Expectation(contracts={p.name: p.contract for p in matrix.plugins}, targets=matrix.targets,
-                       policy=matrix.policy)
+                       policy=matrix.policy, builders={p.name: p.builder for p in matrix.plugins})
 
 
 def verify_paths(paths: Sequence[Path], *, contract: Contract | None = None, matrix: Matrix | None = None,
@@ -105,7 +107,7 @@ def judge(found: ArtifactSet, expectation: Expectation) -> Verdict:
     """The verdict on ``found``: contract, parity, then policy (when the expectation has one)."""
     targets = {t.name: t for t in expectation.targets}
     subjects = [_subject(a, None if a.role == "dependency" else expectation.contract_for(a.plugin),
-                         targets.get(a.target)) for a in found.artifacts]
+                         targets.get(a.target), expectation.builders.get(a.plugin, "zig")) for a in found.artifacts]
     subjects = _distinct(subjects)
     verdict = replace(check(subjects), groups=groups_of(found.artifacts, subjects))
     if found.problems:
@@ -120,10 +122,11 @@ def judge(found: ArtifactSet, expectation: Expectation) -> Verdict:
     return apply_policy(verdict, list(found.artifacts), policy, own_build=own_build)
 
 
-def _subject(artifact: Artifact, contract: Contract | None, target: Target | None) -> Subject:
+def _subject(artifact: Artifact, contract: Contract | None, target: Target | None, builder: str) -> Subject:
     return Subject(plugin=artifact.plugin, target=artifact.target, inspection=artifact.inspection,
                    contract=contract, expect_os=target.os if target else None,
-                   expect_arch=target.arch if target else None, role=artifact.role, variant=artifact.variant)
+                   expect_arch=target.arch if target else None, role=artifact.role, variant=artifact.variant,
+                   builder=builder)
 
 
 def groups_of(artifacts: Sequence[Artifact], subjects: Sequence[Subject]) -> tuple[Group, ...]:

@@ -3,7 +3,9 @@
 - leaked and missing names; each export's kind (function/data) and ELF version node as the
   contract says; format and architecture as the target expects;
 - the names a linker adds by itself (``platforms.FORMATS[fmt].linker_synthesized``) are a
-  listed allowance, reported as ``allowed``, never silently dropped;
+  listed allowance, reported as ``allowed``, never silently dropped; so are, for artifacts of a
+  builder whose runtime exports symbols it cannot hide (Go on Mach-O), the names matching that
+  builder's rows of ``platforms.GO_RUNTIME_EXPORTS``, each named in a note;
 - PE: a contract ``ordinal=N`` must be the export's ordinal in the DLL; a ``noname`` symbol must
   be exported by ordinal only (``inspect`` names it ``#N``; here it is counted under its contract
   name), and a named export of it is an ordinal mismatch;
@@ -14,11 +16,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from plugsmith.contract import Symbol
 from plugsmith.inspection import Export
-from plugsmith.platforms import FORMAT_OF_OS, format_row, linker_allowance
+from plugsmith.platforms import FORMAT_OF_OS, RuntimeExportRow, format_row, linker_allowance, runtime_exports
 from plugsmith.verify.model import Mismatch, Subject, TargetResult
 
 
@@ -32,8 +35,9 @@ def check_artifact(subject: Subject) -> TargetResult:
     row = format_row(ins.format)
     if row.ordinals and wanted_all is not None:
         exports, nameless = _name_noname_exports(exports, wanted_all)
-    allowed = sorted(n for n in exports if n in allowance)
-    exported = sorted(n for n in exports if n not in allowance)
+    runtime = _runtime_allowed(subject.builder, ins.format, exports)
+    allowed = sorted(n for n in exports if n in allowance or n in runtime)
+    exported = sorted(n for n in exports if n not in allowance and n not in runtime)
     problems: list[str] = []
     if subject.expect_os and FORMAT_OF_OS.get(subject.expect_os) != ins.format:
         problems.append(f"wrong format: {subject.target} expects {FORMAT_OF_OS.get(subject.expect_os)}, "
@@ -45,7 +49,7 @@ def check_artifact(subject: Subject) -> TargetResult:
     kinds: list[Mismatch] = []
     versions: list[Mismatch] = []
     ordinals: list[Mismatch] = []
-    notes: list[str] = []
+    notes: list[str] = _runtime_notes(subject.builder, row.label, runtime)
     nodes: list[tuple[str, str | None]] = []
     if subject.contract is not None and wanted_all is not None:
         wanted = wanted_all
@@ -76,6 +80,24 @@ def check_artifact(subject: Subject) -> TargetResult:
         checked_against_contract=subject.contract is not None, ordinal_mismatches=tuple(ordinals),
         notes=tuple(notes), nodes=tuple(nodes),
     )
+
+
+def _runtime_allowed(builder: str, fmt: str, exports: dict[str, Export]) -> dict[str, RuntimeExportRow]:
+    """The exports a ``builder``-built artifact may carry beyond the contract on this format, each
+    with the row that allows it."""
+    rows = runtime_exports(builder, fmt)
+    return {name: row for name in exports for row in rows if re.fullmatch(row.pattern, name)}
+
+
+def _runtime_notes(builder: str, label: str, allowed: dict[str, RuntimeExportRow]) -> list[str]:
+    """One note per allowance row that matched: what was allowed and why (never silently)."""
+    by_row: dict[str, list[str]] = {}
+    reasons: dict[str, str] = {}
+    for name, row in sorted(allowed.items()):
+        by_row.setdefault(row.pattern, []).append(name)
+        reasons[row.pattern] = row.reason
+    return [f"allowed: {', '.join(names)}: exported by the {builder} runtime on {label}, which cannot hide it "
+            f"({reasons[pattern]})" for pattern, names in by_row.items()]
 
 
 def _wanted(subject: Subject) -> dict[str, Symbol] | None:

@@ -24,6 +24,9 @@ class Subject:
     expect_arch: str | None = None
     role: str = "library"  # library, extension, dependency (a dependency is never compared)
     variant: str | None = None  # compared with the other platforms, never with another variant
+    #: Who built it (``builder:`` in build_matrix.yaml; ``zig`` for artifacts built anywhere): a
+    #: builder's runtime exports it cannot hide (``platforms.GO_RUNTIME_EXPORTS``) are allowed for it only.
+    builder: str = "zig"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,6 +34,7 @@ __all__ = ["REGISTRY", "Builder", "Built", "Context", "Steps", "builder_of", "fi
 REGISTRY: dict[str, str] = {
     "cmake": "plugsmith.engine.builders.cmake",
     "meson": "plugsmith.engine.builders.meson",
+    "go": "plugsmith.engine.builders.go",
 }
 
 #: Folder names never part of a project's inputs (version control, caches, build trees).

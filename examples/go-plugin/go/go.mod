@@ -1,0 +1,3 @@
+module example.com/goplug
+
+go 1.22

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import Cli, copy_example, tree
 
 from plugsmith import matrix
+from plugsmith.errors import ConfigError
 from plugsmith.platforms import OS_ROWS, arch_row
 
 
@@ -62,9 +63,8 @@ def _load(tmp_path: Path, target: str) -> list[str | None]:
     path.write_text(BASE + f"  - {target}\n")
     try:
         m = matrix.load(path)
-    except Exception as exc:  # noqa: BLE001 - the test asserts the message
-        errors = getattr(exc, "errors", ())
-        return [str(e).replace(str(tmp_path) + "/", "") for e in errors]
+    except ConfigError as exc:
+        return [str(e).replace(str(tmp_path) + "/", "") for e in exc.errors]
     return [t.glibc or t.min_os for t in m.targets]
 
 

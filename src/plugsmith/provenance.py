@@ -174,7 +174,7 @@ def load_expected(path: Path) -> dict[str, str]:
                 return {s["name"]: s["digest"]["sha256"].lower() for s in data["subject"]}
             return {a["name"]: a["sha256"].lower() for a in data["artifacts"]}
         except (KeyError, TypeError, AttributeError) as exc:
-            raise InputError(f"not a plugsmith provenance statement: {type(exc).__name__}: {exc}",
+            raise InputError(f"not a plugsmith provenance statement or manifest: {type(exc).__name__}: {exc}",
                              location=Location(str(path))) from None
     out: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), 1):

@@ -4,8 +4,9 @@ artifact into a release folder or archive and into the provenance statement.
 
 It holds what the job's link record (``link.json``) and compile records stand for, in words
 instead of digests: the zig and plugsmith versions, the target triple, the resolved flags with the
-layer each came from, the contract's sha256, every source and header with its sha256, the export
-map's, and the sha256 of the artifact (and import library) it describes. ``settings`` are the
+layer each came from, the contract's sha256 (the export map is made from it; the map's own bytes
+name the contract's absolute path, so they differ between checkouts), every source and header with
+its sha256, and the sha256 of the artifact (and import library) it describes. ``settings`` are the
 flag inputs that hold for every target of one build (``defaults:``, the plugin's flags, every
 ``overrides:`` entry, ``$PLUGSMITH_CFLAGS``/``--cflag`` and their ldflags twins): two artifacts
 of one release whose settings, toolchain or contract differ come from different builds
@@ -43,7 +44,11 @@ def path_for(artifact: Path) -> Path:
 def write(matrix: Matrix, job: Job, objects: Sequence[Path], *, built: Path | None = None) -> None:
     """Write the record of ``job`` beside its artifact. ``built``: the artifact's bytes before they
     land (the link's scratch output); default: the artifact in dist/."""
-    _fs.write_text(path_for(job.artifact), json.dumps(make(matrix, job, objects, built=built), indent=2) + "\n")
+    path = path_for(job.artifact)
+    try:
+        _fs.write_text(path, json.dumps(make(matrix, job, objects, built=built), indent=2) + "\n")
+    except OSError as exc:  # name the record, not its scratch name (a failed write() names none)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def ensure(matrix: Matrix, job: Job, objects: Sequence[Path]) -> None:
@@ -75,8 +80,6 @@ def make(matrix: Matrix, job: Job, objects: Sequence[Path], *, built: Path | Non
         "settings": settings(matrix, job),
         "contract": {"path": _rel(job.plugin.contract_path, root),
                      "sha256": fingerprint.file_sha256(job.plugin.contract_path)},
-        "map": {"path": _rel(job.work_dir / job.map_name, root),
-                "sha256": fingerprint.file_sha256(job.work_dir / job.map_name)},
         "sources": _sources(objects, root),
     }
 

@@ -139,8 +139,8 @@ def test_disk_full_gives_one_line_exit_3_and_a_consistent_dist(tmp_path: Path) -
     assert lines, proc.stderr
     for line in lines:  # the file being made, never its scratch name
         assert re.fullmatch(rf"plugsmith: error: hp@(linux|windows)-x86_64: cannot write {re.escape(str(dist))}/"
-                            r"(linux|windows)-x86_64/(libhp\.so|hp\.dll|hp\.lib)(\.build\.json)?: No space left on device",
-                            line), line
+                            r"(linux|windows)-x86_64/(libhp\.so|hp\.dll|hp\.lib)(\.build\.json)?: "
+                            r"No space left on device", line), line
     assert leftovers == []  # no scratch file
     # consistent: an import library and a build record only beside their artifact, every artifact complete
     assert ("windows-x86_64/hp.lib" in files) == ("windows-x86_64/hp.dll" in files), files

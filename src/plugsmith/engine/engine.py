@@ -7,11 +7,12 @@ Per job (one plugin x one target) the work folder ``BUILD_DIR/<target>/<plugin>/
   made from (:mod:`plugsmith.engine.fingerprint`);
 - ``hidden/`` (Mach-O): copies of the objects with non-contract symbols private-extern;
 - ``<name>.map|.exp|.def``: the export map; ``link.json``: the link's record;
-- beside the artifact in dist/: ``<artifact>.build.json``, its build record (:mod:`.record`);
+- beside the artifact in dist/: ``<artifact>.build.json``, its build record (:mod:`.record`),
+  removed when the link starts and written after the artifact lands;
 - ``build.log``: every command this job last ran, with its output.
 
 Scratch files get unique names (``.NAME.<hex>.tmp``, ``link-<hex>/``) and reach their final
-name by ``os.replace``; the artifact lands last, its record after it. So an interrupted or
+name by ``os.replace``; the artifact lands last, its records after it. So an interrupted or
 killed build leaves ``dist/`` with complete artifacts only, and the next build redoes exactly
 what was not recorded. A second build with nothing changed starts no zig at all.
 """
@@ -479,6 +480,7 @@ def _link(state: _JobState, runner: zig.ZigProcesses, prepared: _Prepared, objec
         return state.succeed(done, up_to_date=not state.started)
     state.begin(f"link {job.library}")
     fingerprint.forget(step.record_path)
+    record.forget(job)  # never beside an artifact it does not describe, even if this link is killed
     if FORMATS[job.format].hide_in_objects:
         keep = frozenset(s.name for s in job.contract.symbols)
         (job.work_dir / "hidden").mkdir(exist_ok=True)
@@ -503,8 +505,8 @@ def _link(state: _JobState, runner: zig.ZigProcesses, prepared: _Prepared, objec
                 return state.fail(f"link produced no import library {implib.name}", res)
             _install(implib, job.out_dir / implib.name)
             outputs.append(job.out_dir / implib.name)
-        record.write(matrix, job, objects, built=out)  # before the artifact: it still lands last
-        _install(out, job.artifact)  # the artifact lands last: its presence means the job finished
+        _install(out, job.artifact)  # after its import library: its presence means the link finished
+        record.write(matrix, job, objects)  # then its build record, then link.json
         fingerprint.save(step.record_path, step.key, [*objects, prepared.map_path], outputs)
         return state.succeed(done, up_to_date=False)
     finally:

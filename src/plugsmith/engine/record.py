@@ -13,8 +13,10 @@ of one release whose settings, toolchain or contract differ come from different 
 (``plugsmith verify --provenance-check``). Paths are relative to the project folder, so the same
 sources in two checkouts give the same record.
 
-The engine writes the record after the link, before the artifact lands (the artifact's presence
-still means the job finished), and removes it with the artifact when a job fails.
+The engine removes the record when a link starts and writes it after the artifact lands, so a
+record never sits beside an artifact it does not describe: a build killed in between leaves an
+artifact without a record (``--provenance-check`` says so; the next build relinks and writes it).
+It is removed with the artifact when a job fails.
 """
 
 from __future__ import annotations
@@ -41,12 +43,11 @@ def path_for(artifact: Path) -> Path:
     return artifact.with_name(artifact.name + SUFFIX)
 
 
-def write(matrix: Matrix, job: Job, objects: Sequence[Path], *, built: Path | None = None) -> None:
-    """Write the record of ``job`` beside its artifact. ``built``: the artifact's bytes before they
-    land (the link's scratch output); default: the artifact in dist/."""
+def write(matrix: Matrix, job: Job, objects: Sequence[Path]) -> None:
+    """Write the record of ``job`` beside its artifact (in dist/)."""
     path = path_for(job.artifact)
     try:
-        _fs.write_text(path, json.dumps(make(matrix, job, objects, built=built), indent=2) + "\n")
+        _fs.write_text(path, json.dumps(make(matrix, job, objects), indent=2) + "\n")
     except OSError as exc:  # name the record, not its scratch name (a failed write() names none)
         raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
@@ -61,7 +62,7 @@ def forget(job: Job) -> None:
     path_for(job.artifact).unlink(missing_ok=True)
 
 
-def make(matrix: Matrix, job: Job, objects: Sequence[Path], *, built: Path | None = None) -> dict[str, Any]:
+def make(matrix: Matrix, job: Job, objects: Sequence[Path]) -> dict[str, Any]:
     from plugsmith import __version__
 
     root = matrix.root
@@ -72,7 +73,7 @@ def make(matrix: Matrix, job: Job, objects: Sequence[Path], *, built: Path | Non
         "target": job.target.name,
         "triple": job.triple,
         "format": job.format,
-        "artifact": {"name": job.library, "sha256": fingerprint.file_sha256(built or job.artifact)},
+        "artifact": {"name": job.library, "sha256": fingerprint.file_sha256(job.artifact)},
         "import_library": None if implib is None else {"name": implib.name, "sha256": fingerprint.file_sha256(implib)},
         "toolchain": {"zig": zig.version(), "plugsmith": __version__},
         "cflags": _flags(job.cflags, matrix),

@@ -237,27 +237,34 @@ def compare(expected: Mapping[str, str], actual: Sequence[Entry]) -> list[str]:
 
 def consistency(data: Mapping[str, Any], actual: Sequence[Entry], source: str) -> list[str]:
     """Findings (one line each) when the artifacts are not those the statement ``data`` (read from
-    ``source``) describes, or come from builds with different toolchains, flags or contracts."""
+    ``source``) describes, or come from builds with different toolchains, flags or contracts.
+    A file is its subject by name, else by digest (in-toto matches subjects by digest: the same
+    release checked from another folder has other names)."""
     subjects = {s["name"]: s["digest"]["sha256"].lower() for s in data["subject"]}
+    by_digest = {digest: name for name, digest in subjects.items()}
     builds: Mapping[str, Mapping[str, Any]] = data["predicate"]["buildDefinition"]["externalParameters"]["builds"]
     out: list[str] = []
+    matched: dict[str, str] = {}  # subject name -> the file's name, for binaries with a build record
     for e in actual:
-        if e.name not in subjects:
-            out.append(f"provenance: {e.name}: not a subject of {source}")
-        elif subjects[e.name] != e.sha256:
-            out.append(f"provenance: {e.name}: sha256 {e.sha256}, {source} records {subjects[e.name]}")
-        elif e.kind == "binary" and e.name not in builds:
+        subject = e.name if subjects.get(e.name) == e.sha256 else by_digest.get(e.sha256)
+        if subject is None:
+            out.append(f"provenance: {e.name}: sha256 {e.sha256}, {source} records {subjects[e.name]}"
+                       if e.name in subjects else
+                       f"provenance: {e.name}: not a subject of {source} (sha256 {e.sha256})")
+        elif e.kind == "binary" and subject not in builds:
             out.append(f"provenance: {e.name}: {source} holds no build record for it (not built by plugsmith, or "
                        "its .build.json was not shipped beside it)")
-        elif e.kind == "binary" and str(builds[e.name]["artifact"]["sha256"]).lower() != e.sha256:
+        elif e.kind == "binary" and str(builds[subject]["artifact"]["sha256"]).lower() != e.sha256:
             out.append(f"provenance: {e.name}: its build record describes other bytes (sha256 "
-                       f"{builds[e.name]['artifact']['sha256']})")
-    names = sorted(n for n in builds if n in {e.name for e in actual})
+                       f"{builds[subject]['artifact']['sha256']})")
+        elif e.kind == "binary":
+            matched[subject] = e.name
+    names = sorted(matched)
     if names:  # the reference: the build most artifacts share (ties: the first by name)
         shapes = [json.dumps([builds[n]["toolchain"], builds[n]["settings"]], sort_keys=True) for n in names]
         first = names[max(range(len(names)), key=lambda i: (shapes.count(shapes[i]), -i))]
-        out += [f"provenance: {name}: {line}" for name in names if name != first
-                for line in differences(first, builds[first], builds[name])]
+        out += [f"provenance: {matched[name]}: {line}" for name in names if name != first
+                for line in differences(matched[first], builds[first], builds[name])]
     return out
 
 

@@ -237,6 +237,20 @@ def test_artifacts_that_are_not_the_statements_subjects(builds: Builds, tmp_path
         f"provenance: rel/linux-x86_64/libgreet.so: sha256 {changed}, prov.json records {recorded}"]
 
 
+def test_subjects_match_by_digest_from_another_folder_and_a_stranger_is_named(builds: Builds, tmp_path: Path,
+                                                                             cli: Cli) -> None:
+    rel = _release(tmp_path / "rel", builds.plain, builds.plain)
+    assert cli("checksums", "rel", "--manifest", "prov.json", cwd=tmp_path).code == 0
+    res = cli("verify", ".", "--provenance-check", "../prov.json", "--no-project", cwd=rel)  # other names
+    assert res.code == 0, res.out
+    (rel / "extra").mkdir()
+    shutil.copy2(builds.flags / "linux-x86_64" / "libgreet.so", rel / "extra" / "libgreet.so")
+    res = cli("verify", ".", "--provenance-check", "../prov.json", "--no-project", "--json", cwd=rel)
+    assert res.code == 1
+    assert json.loads(res.out)["problems"] == [
+        f"provenance: extra/libgreet.so: not a subject of ../prov.json (sha256 {_sha(rel / 'extra' / 'libgreet.so')})"]
+
+
 def test_records_and_import_libraries_are_not_artifacts(builds: Builds, tmp_path: Path, cli: Cli) -> None:
     rel = _release(tmp_path / "rel", builds.plain, builds.plain)
     named = sorted(str(p.relative_to(tmp_path)) for p in rel.rglob("*") if p.is_file())

@@ -252,7 +252,7 @@ def consistency(data: Mapping[str, Any], actual: Sequence[Entry], source: str) -
                        if e.name in subjects else
                        f"provenance: {e.name}: not a subject of {source} (sha256 {e.sha256})")
         elif e.kind == "binary" and subject not in builds:
-            out.append(f"provenance: {e.name}: {source} holds no build record for it (not built by plugsmith, or "
+            out.append(f"provenance: {e.name}: no build record for it in {source} (not built by plugsmith, or "
                        "its .build.json was not shipped beside it)")
         elif e.kind == "binary" and str(builds[subject]["artifact"]["sha256"]).lower() != e.sha256:
             out.append(f"provenance: {e.name}: its build record describes other bytes (sha256 "

@@ -212,6 +212,41 @@ def test_a_release_mixing_contracts_is_refused(builds: Builds, tmp_path: Path, c
         f"rel/linux-x86_64/libgreet.so was built from sha256 {other}…"])
 
 
+def test_same_build_reads_the_records_beside_the_artifacts(builds: Builds, tmp_path: Path, cli: Cli) -> None:
+    """``--same-build`` (the CI verify job): no statement, the .build.json files themselves."""
+    rel = _release(tmp_path / "rel", builds.plain, builds.plain)
+    res = cli("verify", "rel", "--same-build", "--no-project", cwd=tmp_path)
+    assert res.code == 0, res.out
+    shutil.rmtree(rel)
+    _release(rel, builds.plain, builds.flags)
+    res = cli("verify", "rel", "--same-build", "--no-project", "--json", cwd=tmp_path)
+    assert res.code == 1
+    assert json.loads(res.out)["problems"] == [
+        "provenance: rel/windows-x86_64/greet.dll: different flags: build-wide flags ($PLUGSMITH_CFLAGS/LDFLAGS, "
+        "--cflag/--ldflag) {cflags: [-Os]}, rel/linux-x86_64/libgreet.so was built with (none)"]
+    (rel / "linux-x86_64" / "libgreet.so.build.json").unlink()
+    res = cli("verify", "rel", "--same-build", "--no-project", "--json", cwd=tmp_path)
+    assert res.code == 1
+    assert json.loads(res.out)["problems"] == [
+        "provenance: rel/linux-x86_64/libgreet.so: no build record for it in this release (not built by plugsmith, "
+        "or its .build.json was not shipped beside it)"]
+
+
+def test_the_project_build_and_run_write_a_statement_that_checks(builds: Builds, cli: Cli) -> None:
+    project = builds.plain.parent
+    res = cli("run", "-t", "linux-x86_64", "-t", "windows-x86_64", "--no-progress", "--provenance", "out/prov.json",
+              cwd=project)
+    assert res.code == 0, res.err
+    data = json.loads((project / "out" / "prov.json").read_text())
+    assert [s["name"] for s in data["subject"]] == ["dist/linux-x86_64/libgreet.so", "dist/windows-x86_64/greet.dll",
+                                                    "dist/windows-x86_64/greet.lib"]
+    assert sorted(data["predicate"]["buildDefinition"]["externalParameters"]["builds"]) == [
+        "dist/linux-x86_64/libgreet.so", "dist/windows-x86_64/greet.dll"]
+    res = cli("verify", "-t", "linux-x86_64", "-t", "windows-x86_64", "--provenance-check", "out/prov.json",
+              "--same-build", cwd=project)
+    assert res.code == 0, res.out
+
+
 def test_a_different_toolchain_is_named(builds: Builds, tmp_path: Path, cli: Cli) -> None:
     """One zig is installed here, so the other toolchain is written into the record by hand."""
     rel = _release(tmp_path / "rel", builds.plain, builds.plain)

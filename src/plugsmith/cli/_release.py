@@ -167,14 +167,19 @@ def parse_target_map(items: list[str]) -> tuple[tuple[str, str], ...]:
     return parse_pairs(items, "--target-map", "GLOB=TARGET", "*/linux-x86_64/*=linux-x86_64")
 
 
-def provenance_findings(path: Path, found: ArtifactSet) -> tuple[str, ...]:
+def provenance_findings(path: Path | None, found: ArtifactSet) -> tuple[str, ...]:
     """``verify --provenance-check FILE``: findings when the artifacts are not the statement's
-    subjects, or come from builds with different toolchains, flags or contracts."""
+    subjects, or come from builds with different toolchains, flags or contracts. ``path`` None
+    (``--same-build``): the build records beside the artifacts are the statement."""
     from plugsmith import provenance
-    from plugsmith.report.files import shipped_entries
+    from plugsmith.report.files import build_records, shipped_entries
 
+    entries = shipped_entries(found)
+    if path is None:
+        data = provenance.statement(entries, slices={}, records=build_records(found))
+        return tuple(provenance.consistency(data, entries, "this release"))
     data = provenance.load_statement(path)
-    return tuple(provenance.consistency(data, shipped_entries(found), display_path(path)))
+    return tuple(provenance.consistency(data, entries, display_path(path)))
 
 
 def report(args: argparse.Namespace, verdict: Verdict, inputs: ReleaseInputs) -> None:

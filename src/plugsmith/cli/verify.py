@@ -23,7 +23,8 @@ defaults; see docs/verify.md) checks imports, glibc and macOS ceilings, install 
 --markdown, --html; the Markdown summary is appended to $GITHUB_STEP_SUMMARY when it is set.
 --provenance-check FILE (a statement from 'plugsmith checksums --manifest' or --provenance) also
 fails the release when an artifact is not one of its subjects or the artifacts come from builds
-with different toolchains, flags or contracts."""
+with different toolchains, flags or contracts; --same-build checks the build records beside the
+artifacts the same way, without a statement (the CI verify job)."""
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -37,6 +38,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--provenance-check", type=Path, metavar="FILE",
                    help="fail (exit 1) unless every artifact is a subject of this provenance statement and all "
                         "come from builds with the same toolchain, flags and contract")
+    p.add_argument("--same-build", action="store_true",
+                   help="fail (exit 1) unless every binary has its build record (.build.json) beside it and all "
+                        "come from builds with the same toolchain, flags and contract")
     release_options(p)
 
 
@@ -45,7 +49,8 @@ def execute(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="plugsmith-verify-") as work:
         inputs = gather(args, Path(work))
-        findings = provenance_findings(args.provenance_check, inputs.found) if args.provenance_check else ()
+        checked = args.provenance_check is not None or args.same_build
+        findings = provenance_findings(args.provenance_check, inputs.found) if checked else ()
         verdict = judge(inputs.found, inputs.expectation)
         verdict = replace(verdict, problems=verdict.problems + findings)
         report(args, verdict, inputs)

@@ -95,11 +95,17 @@ def write_provenance(verdict: Verdict | None, found: ArtifactSet, *, sums: Path 
             slices.setdefault(str(t.artifact), []).append(
                 {"plugin": t.plugin, "target": t.target, "arch": t.arch, "format": t.format,
                  "exported": len(t.exported), "ok": t.ok})
-        records = {f.display: (f"{f.display}.build.json", provenance.read_record(f.record, f"{f.display}.build.json"))
-                   for f in found.files if f.record is not None}
-        data = provenance.statement(entries, slices=slices, records=records, contract=contract,
+        data = provenance.statement(entries, slices=slices, records=build_records(found), contract=contract,
                                     zig_version=_zig_version())
         write(manifest_path, json.dumps(data, indent=2) + "\n")
+
+
+def build_records(found: ArtifactSet) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Artifact display name -> (its record's display name, the record), for artifacts with one beside them."""
+    from plugsmith import provenance
+
+    return {f.display: (f"{f.display}.build.json", provenance.read_record(f.record, f"{f.display}.build.json"))
+            for f in found.files if f.record is not None}
 
 
 def shipped_entries(found: ArtifactSet) -> list[Entry]:
@@ -120,5 +126,5 @@ def _zig_version() -> str | None:
         return None
 
 
-__all__: Sequence[str] = ["ReportFiles", "shipped_entries", "show", "step_summary", "write", "write_files",
-                          "write_provenance"]
+__all__: Sequence[str] = ["ReportFiles", "build_records", "shipped_entries", "show", "step_summary", "write",
+                          "write_files", "write_provenance"]

@@ -486,18 +486,34 @@ class _Validator:
             return None
         arch_facts = arch_row(os, arch)
         assert arch_facts is not None  # checked above
-        floor = arch_facts.glibc_floor
-        if glibc is not None and policy_mod.version_key(glibc) < policy_mod.version_key(floor):
-            self.fail((*path, "glibc"), f"glibc {glibc} is older than zig provides for {arch} (oldest: {floor})")
+        if glibc is not None and not self.in_range((*path, "glibc"), f"glibc {glibc}", glibc, f"{os}-{arch}",
+                                                   arch_facts.glibc_floor, row.glibc_newest):
             return None
         if min_os is not None and row.min_os is None:
             self.fail((*path, "min_os"), "min_os applies to macos targets only")
+            return None
+        if min_os is not None and not self.in_range((*path, "min_os"), f"macOS {min_os}", min_os, f"{os}-{arch}",
+                                                    arch_facts.macos_floor, row.min_os_newest):
             return None
         name = entry.get("name")
         if name is not None and (not isinstance(name, str) or not _NAME.match(name)):
             self.fail((*path, "name"), f"invalid target name {name!r}")
             return None
         return _make_target(os, arch, libc, glibc, min_os, name)
+
+    def in_range(self, path: _yaml.PathKey, what: str, version: str, target: str, oldest: str | None,
+                 newest: str | None) -> bool:
+        """A glibc pin or macOS minimum zig can build for ``target`` (platforms: ``ArchRow`` floors,
+        ``OsRow`` ceilings): outside it zig fails, or worse, silently builds something else."""
+        key = policy_mod.version_key
+        too_old = oldest is not None and key(version) < key(oldest)
+        too_new = newest is not None and key(version) > key(newest)
+        if too_old or too_new:
+            supported = f"{oldest or '?'} to {newest}" if newest else f"{oldest} or newer"
+            self.fail(path, f"{what} is {'older' if too_old else 'newer'} than zig can build for {target} "
+                      f"(supported: {supported})")
+            return False
+        return True
 
     def target_from_name(self, text: str, path: _yaml.PathKey) -> Target | None:
         parts = text.split("-")

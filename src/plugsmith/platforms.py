@@ -26,6 +26,10 @@ class ArchRow:
     #: Linux gnu: the oldest glibc zig 0.17.1 provides for this arch (``-target riscv64-linux-gnu.2.17``
     #: fails: "unable to provide libc ... zig can provide libc for related target ...gnu.2.27").
     glibc_floor: str = "2.17"
+    #: macOS: the oldest ``min_os`` this arch exists on. zig 0.17.1 does not check it: it links
+    #: ``aarch64-macos.10.9`` and writes ``LC_VERSION_MIN_MACOSX 10.9`` into an arm64 dylib (measured
+    #: with ``llvm-objdump --macho --private-headers``), a minimum no arm64 Mac ever had.
+    macos_floor: str | None = None
 
 
 #: Every OS x arch combination plugsmith knows how to build. Rows marked default make the
@@ -40,8 +44,9 @@ ARCHES: tuple[ArchRow, ...] = (
     ArchRow(os="linux", arch="riscv64", zig_arch="riscv64", abi="gnu", musl_abi="musl", glibc_floor="2.27"),
     ArchRow(os="linux", arch="arm", zig_arch="arm", abi="gnueabihf", musl_abi="musleabihf"),
     ArchRow(os="linux", arch="x86", zig_arch="x86", abi="gnu", musl_abi="musl"),
-    ArchRow(os="macos", arch="x86_64", zig_arch="x86_64", abi="", default=True),
-    ArchRow(os="macos", arch="aarch64", zig_arch="aarch64", abi="", default=True),
+    # x86_64 Macs start with 10.4 (Tiger for Intel); arm64 with 11.0 (Big Sur, the first for Apple silicon).
+    ArchRow(os="macos", arch="x86_64", zig_arch="x86_64", abi="", default=True, macos_floor="10.4"),
+    ArchRow(os="macos", arch="aarch64", zig_arch="aarch64", abi="", default=True, macos_floor="11.0"),
     ArchRow(os="windows", arch="x86_64", zig_arch="x86_64", abi="gnu", default=True),
     ArchRow(os="windows", arch="aarch64", zig_arch="aarch64", abi="gnu", default=True),
     ArchRow(os="windows", arch="x86", zig_arch="x86", abi="gnu"),
@@ -173,13 +178,23 @@ class OsRow:
     libcs: tuple[str, ...] = ()  # libc choices (first: the default); empty: the OS's own C library
     glibc_pin: bool = False  # ``glibc:`` applies (with libc gnu)
     min_os: str | None = None  # ``min_os:`` applies; the default when unset
+    #: Linux gnu: the newest glibc zig can link against (a pin above it is refused at load).
+    glibc_newest: str | None = None
+    #: macOS: the newest ``min_os`` zig's bundled SDK knows (a minimum above it is refused at load).
+    min_os_newest: str | None = None
 
 
 #: Evidence: zig 0.17.1 takes ``-gnu.2.28`` / ``-musl`` for Linux, ``macos.11.0`` for macOS (the
 #: minimum in the triple), nothing for Windows (tests/engine/test_targets.py).
+#: ``glibc_newest``: the last version in zig's ``lib/libc/glibc/abilists`` is 2.44; asked for
+#: ``x86_64-linux-gnu.2.99`` zig only warns "zig cannot build new glibc version 2.99.0; providing
+#: instead 2.44.0" and links against 2.44, so the pin would be silently false
+#: (tests/unit/test_platform_limits.py reads abilists and checks this row).
+#: ``min_os_newest``: zig's ``lib/libc/darwin/SDKSettings.json`` is ``{"Version":"27.0"}`` and its
+#: ``std.Target`` caps macOS at 27.0; zig links ``x86_64-macos.28.0`` with ``minos 28.0, sdk 27.0``.
 OS_ROWS: dict[str, OsRow] = {
-    "linux": OsRow(os="linux", format="elf", libcs=("gnu", "musl"), glibc_pin=True),
-    "macos": OsRow(os="macos", format="macho", min_os=DEFAULT_MACOS_MIN),
+    "linux": OsRow(os="linux", format="elf", libcs=("gnu", "musl"), glibc_pin=True, glibc_newest="2.44"),
+    "macos": OsRow(os="macos", format="macho", min_os=DEFAULT_MACOS_MIN, min_os_newest="27.0"),
     "windows": OsRow(os="windows", format="pe"),
 }
 

@@ -24,7 +24,7 @@ def test_two_checkouts_in_different_folders_build_identical_bytes(project_factor
     assert build_api(second).result.ok
     a, b = files(first), files(second)
     assert sorted(a) == sorted(b)
-    assert len(a) == 8  # six libraries and two import libraries
+    assert len(a) == 14  # six libraries, their six build records and two import libraries
     different = [name for name in a if a[name] != b[name]]
     assert different == []
     for name, data in a.items():

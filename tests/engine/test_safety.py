@@ -6,6 +6,8 @@ every file left in dist/ with lief."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -103,6 +105,11 @@ def assert_dist_complete(project: Project) -> int:
         assert not path.name.startswith("."), f"scratch file left in dist: {path}"
         if path.suffix == ".lib":
             assert path.read_bytes().startswith(b"!<arch>\n"), path
+            continue
+        if path.name.endswith(".build.json"):  # a record only beside the artifact it describes
+            artifact = path.with_name(path.name.removesuffix(".build.json"))
+            assert json.loads(path.read_text())["artifact"]["sha256"] == \
+                hashlib.sha256(artifact.read_bytes()).hexdigest(), path
             continue
         (ins,) = inspect_file(path)
         assert {"demo_a", "demo_b"} == ins.export_names - {"_mh_dylib_header", "__dso_handle"}, path

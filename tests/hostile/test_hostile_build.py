@@ -64,18 +64,20 @@ def test_a_failed_rebuild_removes_the_stale_artifact(tmp_path: Path) -> None:
     root = make(tmp_path / "proj", "[linux-x86_64, windows-x86_64]")
     first = build(root)
     assert first.returncode == 0, first.stderr
-    assert dist_files(root) == ["linux-x86_64/libhp.so", "windows-x86_64/hp.dll", "windows-x86_64/hp.lib"]
+    assert dist_files(root) == ["linux-x86_64/libhp.so", "linux-x86_64/libhp.so.build.json", "windows-x86_64/hp.dll",
+                                "windows-x86_64/hp.dll.build.json", "windows-x86_64/hp.lib"]
     assert plugsmith("verify", cwd=root).returncode == 0
     (root / "src" / "hp.c").write_text(SOURCE + "int broken(void) { return nope; }\n")
     second = build(root, "-k")
     assert second.returncode == 3, second.stderr
     assert "Traceback" not in second.stderr
-    assert dist_files(root) == []  # neither the old .so, nor the old .dll with its .lib
+    assert dist_files(root) == []  # neither the old .so, nor the old .dll with its .lib, nor their build records
     verify = plugsmith("verify", cwd=root)
     assert verify.returncode != 0  # nothing stale passes for current
     (root / "src" / "hp.c").write_text(SOURCE)
     assert build(root).returncode == 0
-    assert dist_files(root) == ["linux-x86_64/libhp.so", "windows-x86_64/hp.dll", "windows-x86_64/hp.lib"]
+    assert dist_files(root) == ["linux-x86_64/libhp.so", "linux-x86_64/libhp.so.build.json", "windows-x86_64/hp.dll",
+                                "windows-x86_64/hp.dll.build.json", "windows-x86_64/hp.lib"]
 
 
 # -- disk full and read-only dist/ ------------------------------------------------------------------
@@ -137,10 +139,13 @@ def test_disk_full_gives_one_line_exit_3_and_a_consistent_dist(tmp_path: Path) -
     assert lines, proc.stderr
     for line in lines:  # the file being made, never its scratch name
         assert re.fullmatch(rf"plugsmith: error: hp@(linux|windows)-x86_64: cannot write {re.escape(str(dist))}/"
-                            r"(linux|windows)-x86_64/(libhp\.so|hp\.dll|hp\.lib): No space left on device", line), line
+                            r"(linux|windows)-x86_64/(libhp\.so|hp\.dll|hp\.lib)(\.build\.json)?: "
+                            r"No space left on device", line), line
     assert leftovers == []  # no scratch file
-    # consistent: an import library only beside its DLL, every artifact complete
+    # consistent: an import library and a build record only beside their artifact, every artifact complete
     assert ("windows-x86_64/hp.lib" in files) == ("windows-x86_64/hp.dll" in files), files
+    for artifact in ("linux-x86_64/libhp.so", "windows-x86_64/hp.dll"):
+        assert (f"{artifact}.build.json" in files) == (artifact in files), files
 
 
 def test_read_only_dist_gives_one_line_and_names_the_stale_artifact(tmp_path: Path) -> None:
@@ -181,7 +186,7 @@ def test_a_project_folder_whose_name_is_not_utf8_builds_and_reports(tmp_path: Pa
     root = root / "p"
     proc = build(root)
     assert proc.returncode == 0, proc.stderr
-    assert dist_files(root) == ["linux-x86_64/libhp.so"]
+    assert dist_files(root) == ["linux-x86_64/libhp.so", "linux-x86_64/libhp.so.build.json"]
     again = build(root)
     assert again.returncode == 0 and "up to date" in again.stderr, again.stderr  # the depfile's paths kept
     out = tmp_path / "reports"

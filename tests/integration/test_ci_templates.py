@@ -105,7 +105,7 @@ def test_the_github_workflow_shape() -> None:
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
     verify_runs = [step["run"] for job in jobs.values() for step in job["steps"]
                    if "plugsmith verify" in step.get("run", "")]
-    assert verify_runs == ["plugsmith verify --junit report.xml --markdown report.md --html report.html"]
+    assert verify_runs == ["plugsmith verify --same-build --junit report.xml --markdown report.md --html report.html"]
     assert jobs["release"]["if"] == "startsWith(github.ref, 'refs/tags/')"
     # No ${{ }} inside a script: values come in through env.
     scripts = [step["run"] for job in jobs.values() for step in job["steps"] if "run" in step]

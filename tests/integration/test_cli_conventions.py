@@ -119,7 +119,7 @@ def test_jobs_from_the_environment(example: Path, cli: Cli, monkeypatch: pytest.
     monkeypatch.setenv("PLUGSMITH_JOBS", "1")
     res = cli("build", "-t", "linux-x86_64", "--no-progress", cwd=example)
     assert res.code == 0, res.err
-    assert tree(example / "dist") == ["linux-x86_64/libgreet.so"]
+    assert tree(example / "dist") == ["linux-x86_64/libgreet.so", "linux-x86_64/libgreet.so.build.json"]
 
 
 def test_per_command_help_has_its_own_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -72,7 +72,7 @@ def test_a_per_target_session_and_a_release_run_for_real(project: Path) -> None:
     res = _nox(project, "-s", "build(target='linux-x86_64')")
     assert res.returncode == 0, res.stderr[-4000:]
     assert "Session build(target='linux-x86_64') was successful" in res.stderr
-    assert tree(project / "dist") == ["linux-x86_64/libgreet.so"]
+    assert tree(project / "dist") == ["linux-x86_64/libgreet.so", "linux-x86_64/libgreet.so.build.json"]
     # plugsmith came from the pin (a local folder), not from an index.
     direct = next((project / ".nox/plugsmith").rglob("plugsmith-*.dist-info/direct_url.json"))
     assert json.loads(direct.read_text())["url"] == (project.parent / "plugsmith-src").as_uri()
@@ -80,13 +80,15 @@ def test_a_per_target_session_and_a_release_run_for_real(project: Path) -> None:
     res = _nox(project, "-s", "release", "--", "-t", "linux-x86_64", "-t", "windows-x86_64")
     assert res.returncode == 0, res.stderr[-4000:]
     release = project / "release"
-    assert tree(release) == ["SHA256SUMS", "linux-x86_64/libgreet.so", "provenance.json", "report.html",
-                             "report.md", "report.xml", "windows-x86_64/greet.dll", "windows-x86_64/greet.lib"]
+    assert tree(release) == ["SHA256SUMS", "linux-x86_64/libgreet.so", "linux-x86_64/libgreet.so.build.json",
+                             "provenance.json", "report.html", "report.md", "report.xml", "windows-x86_64/greet.dll",
+                             "windows-x86_64/greet.dll.build.json", "windows-x86_64/greet.lib"]
     sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=release, capture_output=True, text=True,
                           timeout=60, check=False)
     assert sums.returncode == 0, sums.stdout + sums.stderr
-    # SHA256SUMS lists the binaries plugsmith verifies; the import library is shipped beside its DLL.
-    assert sorted(sums.stdout.splitlines()) == ["linux-x86_64/libgreet.so: OK", "windows-x86_64/greet.dll: OK"]
+    # SHA256SUMS lists every shipped file: the binaries and the import library beside its DLL.
+    assert sorted(sums.stdout.splitlines()) == ["linux-x86_64/libgreet.so: OK", "windows-x86_64/greet.dll: OK",
+                                                "windows-x86_64/greet.lib: OK"]
     # The negative twin: a changed artifact fails the check.
     (release / "linux-x86_64/libgreet.so").write_bytes(b"not the build")
     sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=release, capture_output=True, text=True,

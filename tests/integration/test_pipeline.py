@@ -44,6 +44,7 @@ def test_run_builds_and_verifies_all_six_targets(built: Path) -> None:
         ("elf", "x86_64"), ("elf", "aarch64"), ("macho", "x86_64"), ("macho", "aarch64"), ("pe", "x86_64"),
         ("pe", "aarch64")]
     assert tree(built / "dist") == sorted([f"{t}/{a}" for t, a in ARTIFACTS.items()]
+                                          + [f"{t}/{a}.build.json" for t, a in ARTIFACTS.items()]
                                           + ["windows-x86_64/greet.lib", "windows-aarch64/greet.lib"])
 
 

@@ -41,35 +41,54 @@ def test_checksums_match_sha256sum_and_name_archive_members(capsys, release: Pat
     code, out, err = _run(capsys, "checksums", "rel")
     assert code == 0, err
     lines = out.splitlines()
-    assert len(lines) == 6
-    names = [line.split("  ", 1)[1] for line in lines]
-    assert names == sorted(names)
-    assert "rel/windows.zip!windows-x86_64/greet.dll" in names
-    plain = "\n".join(line for line in lines if "!" not in line) + "\n"
-    check = subprocess.run(["sha256sum", "-c", "-"], input=plain, capture_output=True, text=True, check=False)
+    plain = [line.split("  ", 1)[1] for line in lines if not line.startswith("#")]
+    assert plain == sorted(plain) and len(plain) == 5  # four binaries and the zip itself
+    assert plain[-1] == "rel/windows.zip"
+    assert lines[5] == ("# Members of archives (ARCHIVE!MEMBER): 'sha256sum -c' skips these lines, the archive's "
+                        "own line covers their bytes; 'plugsmith checksums --check SHA256SUMS ARCHIVE...' checks "
+                        "each member.")
+    members = [line[1:].split("  ", 1)[1] for line in lines[6:]]
+    assert members == ["rel/windows.zip!windows-aarch64/greet.dll", "rel/windows.zip!windows-x86_64/greet.dll"]
+    check = subprocess.run(["sha256sum", "-c", "--strict", "-"], input=out, capture_output=True, text=True,
+                           check=False)
     assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count(": OK\n") == 5
     member = next(line for line in lines if line.endswith("windows-aarch64/greet.dll"))
     with zipfile.ZipFile(release / "windows.zip") as zf:
-        assert member.split()[0] == hashlib.sha256(zf.read("windows-aarch64/greet.dll")).hexdigest()
+        assert member[1:65] == hashlib.sha256(zf.read("windows-aarch64/greet.dll")).hexdigest()
 
 
-def test_manifest_contents(capsys, release: Path, tmp_path: Path) -> None:
+def test_statement_keeps_what_the_old_manifest_offered(capsys, release: Path, tmp_path: Path) -> None:
+    """Where each field of the old ``"version": 1`` manifest went (docs/verify.md has the table)."""
     manifest = tmp_path / "out" / "provenance.json"
     code, _, err = _run(capsys, "checksums", "rel", "--contract", str(CONTRACT_GREET), "-o", "SHA256SUMS",
                         "--manifest", str(manifest))
     assert code == 0, err
     data = json.loads(manifest.read_text())
-    assert data["version"] == 1 and data["generator"].startswith("plugsmith ")
-    assert data["zig_version"] == "0.17.1"
-    assert data["contract"]["sha256"] == hashlib.sha256(CONTRACT_GREET.read_bytes()).hexdigest()
-    first = data["artifacts"][0]
+    assert data["_type"] == "https://in-toto.io/Statement/v1"
+    assert data["predicate"]["runDetails"]["builder"]["version"]["plugsmith"]  # was "generator"
+    assert data["predicate"]["buildDefinition"]["internalParameters"]["zig_version"] == "0.17.1"
+    assert data["predicate"]["buildDefinition"]["externalParameters"]["contract"]["sha256"] == \
+        hashlib.sha256(CONTRACT_GREET.read_bytes()).hexdigest()
+    first = data["subject"][0]
     assert first["name"] == "rel/linux-aarch64/libgreet.so"
-    assert first["size"] == (release / "linux-aarch64" / "libgreet.so").stat().st_size
-    assert first["slices"] == [{"plugin": "greet", "target": "linux-aarch64", "arch": "aarch64", "format": "elf",
-                                "exported": 5, "ok": True}]
-    assert len(data["artifacts"]) == 6
+    assert first["annotations"] == {
+        "kind": "binary", "size": (release / "linux-aarch64" / "libgreet.so").stat().st_size,
+        "slices": [{"plugin": "greet", "target": "linux-aarch64", "arch": "aarch64", "format": "elf", "exported": 5,
+                    "ok": True}]}
+    assert len(data["subject"]) == 7  # six binaries and the zip
     sums = (tmp_path / "SHA256SUMS").read_text().splitlines()
-    assert [line.split()[0] for line in sums] == [a["sha256"] for a in data["artifacts"]]
+    assert {line.lstrip("#").split("  ", 1)[1]: line.lstrip("#")[:64] for line in sums if line[:2] != "# "} == {
+        s["name"]: s["digest"]["sha256"] for s in data["subject"]}
+
+
+def test_check_still_reads_an_old_manifest(capsys, release: Path, tmp_path: Path) -> None:
+    code, out, _ = _run(capsys, "checksums", "rel")
+    old = {"version": 1, "artifacts": [{"name": line.lstrip("#").split("  ", 1)[1], "sha256": line.lstrip("#")[:64]}
+                                       for line in out.splitlines() if line[:2] != "# "]}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    code, out, _ = _run(capsys, "checksums", "rel", "--check", "old.json")
+    assert (code, out) == (0, "OK: 7 artifacts checked against old.json, all unchanged\n")
 
 
 def test_check_proves_nothing_changed_then_names_each_change(capsys, release: Path, tmp_path: Path) -> None:
@@ -77,7 +96,7 @@ def test_check_proves_nothing_changed_then_names_each_change(capsys, release: Pa
     for recorded in ("SHA256SUMS", "prov.json"):
         code, out, _ = _run(capsys, "checksums", "rel", "--check", recorded)
         assert code == 0
-        assert out.strip() == f"OK: 6 artifacts checked against {recorded}, all unchanged"
+        assert out.strip() == f"OK: 7 artifacts checked against {recorded}, all unchanged"
     so = release / "linux-x86_64" / "libgreet.so"
     so.write_bytes(so.read_bytes()[:-1] + b"\x01")
     (release / "macos-x86_64" / "libgreet.dylib").unlink()
@@ -88,7 +107,7 @@ def test_check_proves_nothing_changed_then_names_each_change(capsys, release: Pa
     assert lines[0].startswith("changed: rel/linux-x86_64/libgreet.so: sha256 ")
     assert lines[1:] == ["missing: rel/macos-x86_64/libgreet.dylib is recorded but was not given",
                          "new: rel/libextra.so is not recorded",
-                         "FAILED: 6 artifacts checked against SHA256SUMS, 3 differ"]
+                         "FAILED: 7 artifacts checked against SHA256SUMS, 3 differ"]
 
 
 def test_verify_writes_sums_and_provenance_atomically(capsys, release: Path, tmp_path: Path) -> None:
@@ -96,7 +115,7 @@ def test_verify_writes_sums_and_provenance_atomically(capsys, release: Path, tmp
                       "--provenance", "out/prov.json", "-C", str(tmp_path))
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["SUMS", "prov.json"]  # no temp files left
-    assert len((tmp_path / "out" / "SUMS").read_text().splitlines()) == 6
+    assert len([line for line in (tmp_path / "out" / "SUMS").read_text().splitlines() if line[:2] != "# "]) == 7
     assert _run(capsys, "checksums", "rel", "--check", "out/prov.json")[0] == 0
 
 
@@ -107,4 +126,4 @@ def test_bad_sums_file_is_a_located_input_error(capsys, release: Path, tmp_path:
     assert err.strip() == "plugsmith: error: SUMS:2:1: expected '<64 hex digits>  <name>'"
     (tmp_path / "prov.json").write_text('{"artifacts": [{"name": 1}]}')
     code, _, err = _run(capsys, "checksums", "rel", "--check", "prov.json")
-    assert code == 2 and err.startswith("plugsmith: error: prov.json: not a plugsmith provenance manifest")
+    assert code == 2 and err.startswith("plugsmith: error: prov.json: not a plugsmith provenance statement or manifest")

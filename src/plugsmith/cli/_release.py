@@ -58,7 +58,8 @@ def release_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown report")
     p.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
     p.add_argument("--sha256sums", type=Path, metavar="FILE", help="write SHA256SUMS of the artifacts")
-    p.add_argument("--provenance", type=Path, metavar="FILE", help="write a provenance manifest (JSON)")
+    p.add_argument("--provenance", type=Path, metavar="FILE",
+                   help="write the provenance (in-toto Statement v1 with a SLSA provenance v1 predicate)")
     cache_options(p)
 
 
@@ -165,6 +166,21 @@ def parse_pairs(items: list[str], option: str, shape: str, example: str) -> tupl
 def parse_target_map(items: list[str]) -> tuple[tuple[str, str], ...]:
     """``GLOB=TARGET`` strings -> pairs; the glob matches the artifact's display name or derived target."""
     return parse_pairs(items, "--target-map", "GLOB=TARGET", "*/linux-x86_64/*=linux-x86_64")
+
+
+def provenance_findings(path: Path | None, found: ArtifactSet) -> tuple[str, ...]:
+    """``verify --provenance-check FILE``: findings when the artifacts are not the statement's
+    subjects, or come from builds with different toolchains, flags or contracts. ``path`` None
+    (``--same-build``): the build records beside the artifacts are the statement."""
+    from plugsmith import provenance
+    from plugsmith.report.files import build_records, shipped_entries
+
+    entries = shipped_entries(found)
+    if path is None:
+        data = provenance.statement(entries, slices={}, records=build_records(found))
+        return tuple(provenance.consistency(data, entries, "this release"))
+    data = provenance.load_statement(path)
+    return tuple(provenance.consistency(data, entries, display_path(path)))
 
 
 def report(args: argparse.Namespace, verdict: Verdict, inputs: ReleaseInputs) -> None:

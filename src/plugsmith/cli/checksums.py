@@ -13,11 +13,13 @@ from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED
 
 NAME = "checksums"
 HELP = "write SHA256SUMS and a provenance manifest, or --check artifacts against them"
-DESCRIPTION = """Hash every binary in the ARTIFACTs (files, folders, archives; without ARTIFACTs: the
-project's dist/). Prints SHA256SUMS on stdout unless -o is given. --manifest also writes the
-provenance manifest (target, size, sha256, exported count per artifact, contract hash, zig
-version, flags). --check FILE (a SHA256SUMS or a manifest) proves nothing changed: exit 1 on
-any changed, missing or new artifact."""
+DESCRIPTION = """Hash every shipped file in the ARTIFACTs (binaries, import libraries, archives and their
+members; without ARTIFACTs: the project's dist/). Prints SHA256SUMS on stdout unless -o is given:
+'sha256sum -c SHA256SUMS' checks every file; archive members are '#' lines it skips (the archive's
+line covers them), which --check reads. --manifest also writes the provenance: an in-toto Statement
+v1 with a SLSA provenance v1 predicate (every shipped file as a subject, each artifact's build record
+from the .build.json beside it; see docs/verify.md). --check FILE (a SHA256SUMS or a provenance
+file) proves nothing changed: exit 1 on any changed, missing or new file."""
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -27,19 +29,20 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-map", action="append", default=[], metavar="GLOB=TARGET",
                    help="as for 'plugsmith verify'")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write SHA256SUMS here (default: stdout)")
-    p.add_argument("--manifest", type=Path, metavar="FILE", help="write the provenance manifest (JSON) here")
+    p.add_argument("--manifest", type=Path, metavar="FILE",
+                   help="write the provenance (in-toto Statement v1, SLSA provenance v1) here")
     p.add_argument("--check", type=Path, metavar="FILE", help="compare with a SHA256SUMS or manifest file")
     p.set_defaults(no_policy=True)
 
 
 def execute(args: argparse.Namespace) -> int:
     from plugsmith import provenance
-    from plugsmith.report.files import write_provenance
+    from plugsmith.report.files import shipped_entries, write_provenance
     from plugsmith.verify import judge
 
     with tempfile.TemporaryDirectory(prefix="plugsmith-checksums-") as work:
         inputs = gather(args, Path(work))
-        entries = provenance.entries((f.display, f.path) for f in inputs.found.files)
+        entries = shipped_entries(inputs.found)
         if args.check:
             differences = provenance.compare(provenance.load_expected(args.check), entries)
             for line in differences:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-from plugsmith.cli._release import gather, release_options, report
+from plugsmith.cli._release import gather, provenance_findings, release_options, report
 from plugsmith.cli.common import project_options, report_options
 from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED
 
@@ -19,7 +20,11 @@ check them against --contract, or against the project's contracts when a project
 other (parity only). The release policy (policy: in build_matrix.yaml or --policy FILE, over packaged
 defaults; see docs/verify.md) checks imports, glibc and macOS ceilings, install names, debug CRT,
 "map not applied" and that every expected target is present. Reports: --json (stdout), --junit,
---markdown, --html; the Markdown summary is appended to $GITHUB_STEP_SUMMARY when it is set."""
+--markdown, --html; the Markdown summary is appended to $GITHUB_STEP_SUMMARY when it is set.
+--provenance-check FILE (a statement from 'plugsmith checksums --manifest' or --provenance) also
+fails the release when an artifact is not one of its subjects or the artifacts come from builds
+with different toolchains, flags or contracts; --same-build checks the build records beside the
+artifacts the same way, without a statement (the CI verify job)."""
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -30,6 +35,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--contract", type=Path, metavar="FILE", help="the symbols file every ARTIFACT must export")
     p.add_argument("--no-project", action="store_true",
                    help="with ARTIFACTs: do not apply the build_matrix.yaml of the current folder or a parent")
+    p.add_argument("--provenance-check", type=Path, metavar="FILE",
+                   help="fail (exit 1) unless every artifact is a subject of this provenance statement and all "
+                        "come from builds with the same toolchain, flags and contract")
+    p.add_argument("--same-build", action="store_true",
+                   help="fail (exit 1) unless every binary has its build record (.build.json) beside it and all "
+                        "come from builds with the same toolchain, flags and contract")
     release_options(p)
 
 
@@ -38,6 +49,9 @@ def execute(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="plugsmith-verify-") as work:
         inputs = gather(args, Path(work))
+        checked = args.provenance_check is not None or args.same_build
+        findings = provenance_findings(args.provenance_check, inputs.found) if checked else ()
         verdict = judge(inputs.found, inputs.expectation)
+        verdict = replace(verdict, problems=verdict.problems + findings)
         report(args, verdict, inputs)
     return EXIT_OK if verdict.ok else EXIT_VERIFY_FAILED

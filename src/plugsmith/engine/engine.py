@@ -7,10 +7,12 @@ Per job (one plugin x one target) the work folder ``BUILD_DIR/<target>/<plugin>/
   made from (:mod:`plugsmith.engine.fingerprint`);
 - ``hidden/`` (Mach-O): copies of the objects with non-contract symbols private-extern;
 - ``<name>.map|.exp|.def``: the export map; ``link.json``: the link's record;
+- beside the artifact in dist/: ``<artifact>.build.json``, its build record (:mod:`.record`),
+  removed when the link starts and written after the artifact lands;
 - ``build.log``: every command this job last ran, with its output.
 
 Scratch files get unique names (``.NAME.<hex>.tmp``, ``link-<hex>/``) and reach their final
-name by ``os.replace``; the artifact lands last, its record after it. So an interrupted or
+name by ``os.replace``; the artifact lands last, its records after it. So an interrupted or
 killed build leaves ``dist/`` with complete artifacts only, and the next build redoes exactly
 what was not recorded. A second build with nothing changed starts no zig at all.
 """
@@ -31,9 +33,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from plugsmith import _fs, header
-from plugsmith.engine import builders, cxx, fingerprint, lock, pext, scheduler, zig
+from plugsmith.engine import builders, cxx, fingerprint, lock, pext, record, scheduler, zig
 from plugsmith.errors import BuildError
 from plugsmith.maps import render
+from plugsmith.matrix import Matrix
 from plugsmith.plan import Job, Plan
 from plugsmith.platforms import COMPILE_FLAGS, CXX_OWN_NEW_DELETE, FORMATS, LINK_FLAGS, REPRODUCIBLE_COMPILE_FLAGS
 
@@ -265,7 +268,8 @@ def _discard_outputs(job: Job) -> str:
     link record: an artifact of older sources must not pass for the result of this build (verify
     would call it OK). Returns '' or a note when a file could not be removed (read-only dist/)."""
     fingerprint.forget(job.work_dir / LINK_RECORD)
-    paths = [job.artifact] + ([job.out_dir / job.import_library] if job.import_library else [])
+    paths = [job.artifact, record.path_for(job.artifact)] + ([job.out_dir / job.import_library]
+                                                             if job.import_library else [])
     for path in paths:
         try:
             path.unlink(missing_ok=True)
@@ -387,11 +391,12 @@ def _tasks(state: _JobState, plan: Plan, runner: zig.ZigProcesses, *, force: boo
         ))
     link = _link_step(job, prepared, tuple(objects))
     if not tasks and not force and link.fresh():
+        record.ensure(plan.matrix, job, objects)
         state.succeed(_link_result(job, prepared), up_to_date=True)
         return []
     tasks.append(scheduler.Task(
         id=f"{job.id}:link", priority=0, deps=tuple(t.id for t in tasks),
-        run=_bind(_link, state, runner, prepared, tuple(objects), link, force),
+        run=_bind(_link, state, runner, prepared, tuple(objects), link, force, plan.matrix),
     ))
     return tasks
 
@@ -485,15 +490,17 @@ def _link_result(job: Job, prepared: _Prepared) -> JobResult:
 
 
 def _link(state: _JobState, runner: zig.ZigProcesses, prepared: _Prepared, objects: tuple[Path, ...], step: _Step,
-          force: bool) -> bool:
+          force: bool, matrix: Matrix) -> bool:
     job = state.job
     if state.failure is not None:  # a compile of this job failed (keep-going ran the rest)
         return False
     done = _link_result(job, prepared)
     if not force and step.fresh():  # recompiled objects came out byte-identical
+        record.write(matrix, job, objects)  # the sources' hashes may have changed (same objects)
         return state.succeed(done, up_to_date=not state.started)
     state.begin(f"link {job.library}")
     fingerprint.forget(step.record_path)
+    record.forget(job)  # never beside an artifact it does not describe, even if this link is killed
     if FORMATS[job.format].hide_in_objects:
         keep = frozenset(s.name for s in job.contract.symbols)
         (job.work_dir / "hidden").mkdir(exist_ok=True)
@@ -518,7 +525,8 @@ def _link(state: _JobState, runner: zig.ZigProcesses, prepared: _Prepared, objec
                 return state.fail(f"link produced no import library {implib.name}", res)
             _install(implib, job.out_dir / implib.name)
             outputs.append(job.out_dir / implib.name)
-        _install(out, job.artifact)  # the artifact lands last: its presence means the job finished
+        _install(out, job.artifact)  # after its import library: its presence means the link finished
+        record.write(matrix, job, objects)  # then its build record, then link.json
         fingerprint.save(step.record_path, step.key, [*objects, *job.static_libs, prepared.map_path], outputs)
         return state.succeed(done, up_to_date=False)
     finally:

@@ -18,6 +18,8 @@ from plugsmith.verify import ArtifactSet, Verdict
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from plugsmith.provenance import Entry
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportFiles:
@@ -84,7 +86,7 @@ def write_provenance(verdict: Verdict | None, found: ArtifactSet, *, sums: Path 
                      contract: Path | None) -> None:
     from plugsmith import provenance
 
-    entries = provenance.entries((f.display, f.path) for f in found.files)
+    entries = shipped_entries(found)
     if sums:
         write(sums, provenance.sha256sums(entries))
     if manifest_path:
@@ -93,10 +95,26 @@ def write_provenance(verdict: Verdict | None, found: ArtifactSet, *, sums: Path 
             slices.setdefault(str(t.artifact), []).append(
                 {"plugin": t.plugin, "target": t.target, "arch": t.arch, "format": t.format,
                  "exported": len(t.exported), "ok": t.ok})
-        flags = {b.target: {"cflags": list(b.cflags), "ldflags": list(b.ldflags)} for b in found.builds}
-        data = provenance.manifest(entries, artifacts=slices, contract=contract, zig_version=_zig_version(),
-                                   flags=flags)
+        data = provenance.statement(entries, slices=slices, records=build_records(found), contract=contract,
+                                    zig_version=_zig_version())
         write(manifest_path, json.dumps(data, indent=2) + "\n")
+
+
+def build_records(found: ArtifactSet) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Artifact display name -> (its record's display name, the record), for artifacts with one beside them."""
+    from plugsmith import provenance
+
+    return {f.display: (f"{f.display}.build.json", provenance.read_record(f.record, f"{f.display}.build.json"))
+            for f in found.files if f.record is not None}
+
+
+def shipped_entries(found: ArtifactSet) -> list[Entry]:
+    """Every shipped file of ``found`` hashed (``provenance.Entry``), with its kind."""
+    from plugsmith import provenance
+
+    return provenance.entries(((f.display, f.path) for f in found.files),
+                              kinds={f.display: f.kind for f in found.files},
+                              members=(f.display for f in found.files if f.container is not None))
 
 
 def _zig_version() -> str | None:
@@ -108,4 +126,5 @@ def _zig_version() -> str | None:
         return None
 
 
-__all__: Sequence[str] = ["ReportFiles", "show", "step_summary", "write", "write_files", "write_provenance"]
+__all__: Sequence[str] = ["ReportFiles", "build_records", "shipped_entries", "show", "step_summary", "write",
+                          "write_files", "write_provenance"]

@@ -21,7 +21,7 @@ from plugsmith.contract import Contract
 from plugsmith.matrix import Matrix, Target
 from plugsmith.policy import Policy
 from plugsmith.verify.checks import apply as apply_policy
-from plugsmith.verify.collect import Artifact, ArtifactSet, BuildRecord, ShippedFile, from_build, from_paths
+from plugsmith.verify.collect import Artifact, ArtifactSet, ShippedFile, from_build, from_paths
 from plugsmith.verify.exports import check_artifact
 from plugsmith.verify.grouping import comparisons, path_tokens
 from plugsmith.verify.model import (
@@ -40,7 +40,6 @@ __all__ = [
     "Artifact",
     "ArtifactSet",
     "Asymmetry",
-    "BuildRecord",
     "Expectation",
     "Group",
     "GroupMember",

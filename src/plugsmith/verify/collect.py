@@ -11,7 +11,13 @@ that cannot be parsed is a finding naming it, not a crash. A wheel whose RECORD 
 its members (a hash, a size, a file missing from either side) is a finding naming the member.
 
 Each binary gets a plugin name (from its file name, Python extension tags removed) and a target
-name (``<os>-<arch>`` from what ``inspect`` reads, or from a ``GLOB=TARGET`` mapping)."""
+name (``<os>-<arch>`` from what ``inspect`` reads, or from a ``GLOB=TARGET`` mapping).
+
+Besides the binaries, a release ships files that are not artifacts: Windows import libraries
+(``greet.lib``, ``libgreet.dll.a``: ``ar`` archives) and the archives themselves are listed as
+shipped files (hashed into SHA256SUMS and the provenance), never verified; a build record
+(``<artifact>.build.json``, :mod:`plugsmith.engine.record`) is read as the provenance of the
+artifact beside it and is neither an artifact nor a shipped file, even when named on the command line."""
 
 from __future__ import annotations
 
@@ -40,6 +46,13 @@ if TYPE_CHECKING:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: File names that promise a shared library; such a file that is not a binary is a finding.
 LIBRARY_LIKE = re.compile(r"\.(?:so(?:\.[0-9]+)*|dylib|dll|pyd|bundle)$", re.IGNORECASE)
+#: Windows import libraries, as zig (``--out-implib``: ``greet.lib``) and MinGW (``libgreet.dll.a``)
+#: name them; an ``ar`` archive by content.
+IMPORT_LIBRARY = re.compile(r"\.(?:lib|dll\.a)$", re.IGNORECASE)
+AR_MAGIC = b"!<arch>\n"
+#: A build record beside its artifact (``plugsmith.engine.record.SUFFIX``).
+RECORD_SUFFIX = ".build.json"
+ShippedKind = Literal["binary", "import-library", "archive"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,10 +66,22 @@ class Found:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ShippedFile:
+    """A file of the release as users get it: its display name and where to read its bytes."""
+
+    display: str
+    path: Path
+    kind: ShippedKind = "binary"
+    record: Path | None = None  # the build record beside it (binaries plugsmith built)
+    container: str | None = None  # the archive it is a member of (display name ``ARCHIVE!MEMBER``)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Gathered:
     binaries: tuple[Found, ...]
     problems: tuple[str, ...]  # library-named non-binaries, unreadable binaries: findings
     archives: tuple[str, ...] = ()  # archives that were opened
+    shipped: tuple[ShippedFile, ...] = ()  # binaries, import libraries and archives, as met
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,32 +97,14 @@ class Artifact:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ShippedFile:
-    """A file of the release as users get it: its display name and where to read its bytes."""
-
-    display: str
-    path: Path
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BuildRecord:
-    """What plugsmith built a target with (when the artifacts come from this project's build)."""
-
-    target: str
-    cflags: tuple[str, ...]
-    ldflags: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ArtifactSet:
     """The input of ``verify.judge``: every artifact found, every shipped file, and the problems
     met while finding them (a library-named file that is not a binary, an unreadable one, an
     expected artifact that does not exist)."""
 
     artifacts: tuple[Artifact, ...]
-    files: tuple[ShippedFile, ...]
+    files: tuple[ShippedFile, ...]  # binaries, import libraries, archives (for checksums and provenance)
     problems: tuple[str, ...] = ()
-    builds: tuple[BuildRecord, ...] = ()
     #: from a build or dist/: the targets that were asked for (``-t``), which narrow the policy's expected set
     selected_targets: tuple[str, ...] | None = None
 
@@ -115,9 +122,7 @@ def from_paths(paths: Sequence[Path], workdir: Path, *, target_map: Sequence[tup
     a derived name; ``target_map`` decides first)."""
     gathered = gather(paths, workdir, limits)
     artifacts, broken = identify(gathered.binaries, target_map, cache=cache, groups=groups, targets=targets)
-    return ArtifactSet(artifacts=tuple(artifacts), files=tuple(ShippedFile(display=f.display, path=f.path)
-                                                               for f in gathered.binaries),
-                       problems=gathered.problems + tuple(broken))
+    return ArtifactSet(artifacts=tuple(artifacts), files=gathered.shipped, problems=gathered.problems + tuple(broken))
 
 
 def from_build(plan: Plan, result: BuildResult | None = None, *, cache: CacheChoice = "default") -> ArtifactSet:
@@ -137,11 +142,39 @@ def from_build(plan: Plan, result: BuildResult | None = None, *, cache: CacheCho
     # the job says what each artifact is: no guessing of names, targets or variants from file names
     named = tuple(replace(a, plugin=named_by[str(a.inspection.path)][0], target=named_by[str(a.inspection.path)][1],
                           variant=None) for a in artifacts)
-    builds = tuple(BuildRecord(target=job.target.name, cflags=tuple(f.value for f in job.cflags),
-                               ldflags=tuple(f.value for f in job.ldflags)) for job in plan.jobs)
-    return ArtifactSet(artifacts=named, files=tuple(ShippedFile(display=f.display, path=f.path) for f, _, _ in found),
-                       problems=tuple(absent) + tuple(broken), builds=builds,
+    files: list[ShippedFile] = []
+    for f, _, _ in found:
+        files.append(shipped(f.path, f.display, "binary"))
+        implib = _import_library_of(f.path, plan)
+        if implib is not None:
+            files.append(shipped(implib, display_path(implib), "import-library"))
+    return ArtifactSet(artifacts=named, files=tuple(files), problems=tuple(absent) + tuple(broken),
                        selected_targets=tuple(t.name for t in plan.targets))
+
+
+def _import_library_of(artifact: Path, plan: Plan) -> Path | None:
+    for job in plan.jobs:
+        if job.import_library and artifact.parent == job.out_dir and artifact.name == job.library:
+            implib = job.out_dir / job.import_library
+            return implib if implib.is_file() else None
+    return None
+
+
+def shipped(path: Path, display: str, kind: ShippedKind, container: str | None = None) -> ShippedFile:
+    """A shipped file; a binary with a build record beside it (in a folder or the same archive) keeps its path."""
+    record = path.with_name(path.name + RECORD_SUFFIX) if kind == "binary" else None
+    return ShippedFile(display=display, path=path, kind=kind, record=record if record and record.is_file() else None,
+                       container=container)
+
+
+def is_import_library(path: Path) -> bool:
+    if not IMPORT_LIBRARY.search(path.name):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(AR_MAGIC)) == AR_MAGIC
+    except OSError:
+        return False
 
 
 def plugin_name(path: Path | str) -> str:
@@ -171,7 +204,8 @@ def gather(paths: Iterable[Path], workdir: Path, limits: Limits | None = None) -
             state.file(path, display_path(path), explicit=True)
         else:
             raise InputError(f"{path}: no such file or folder")
-    return Gathered(binaries=tuple(state.found), problems=tuple(state.problems), archives=tuple(state.archives))
+    return Gathered(binaries=tuple(state.found), problems=tuple(state.problems), archives=tuple(state.archives),
+                    shipped=tuple(state.shipped))
 
 
 def _files_under(root: Path, depth: int) -> list[Path]:
@@ -203,11 +237,18 @@ class _Gather:
         self.found: list[Found] = []
         self.problems: list[str] = []
         self.archives: list[str] = []
+        self.shipped: list[ShippedFile] = []
 
     def file(self, path: Path, display: str, *, explicit: bool) -> None:
         if is_binary(path):
             self.found.append(Found(path=path, display=display, explicit=explicit))
+            self.shipped.append(shipped(path, display, "binary"))
+        elif path.name.endswith(RECORD_SUFFIX):
+            return  # the provenance of the binary beside it, read with it
+        elif is_import_library(path):
+            self.shipped.append(shipped(path, display, "import-library"))
         elif archive_kind(path) is not None:
+            self.shipped.append(shipped(path, display, "archive"))
             self.archive(path, display)
         elif explicit:
             what = "an empty file" if path.stat().st_size == 0 else "not an ELF, Mach-O or PE binary, nor an archive"
@@ -228,6 +269,9 @@ class _Gather:
             shown = f"{display}!{_printable(member.name)}"
             if is_binary(member.path):
                 self.found.append(Found(path=member.path, display=shown, container=display))
+                self.shipped.append(shipped(member.path, shown, "binary", display))
+            elif is_import_library(member.path):
+                self.shipped.append(shipped(member.path, shown, "import-library", display))
             elif LIBRARY_LIKE.search(member.name):
                 self.problems.append(_not_binary(member.path, shown))
             # archives inside archives are not opened: a release holds binaries, not nested bundles

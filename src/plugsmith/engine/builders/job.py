@@ -4,7 +4,8 @@ Up to date (nothing runs, no process starts) when the job's ``link.json`` record
 key (builder, tool and zig identities, triple, options, flags, the list of project files) and
 every input file (the project's files, the export map, the static libraries) and output (the
 artifact, the import library). Otherwise the builder runs and the engine lands its library in
-``dist/<target>/`` as it lands a zig link: import library first, artifact last, then the record.
+``dist/<target>/`` as it lands a zig link: import library first, artifact last, then its build
+record (``<artifact>.build.json``, with the project's files as its sources), then ``link.json``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from pathlib import Path
 
 from plugsmith.engine import engine, fingerprint, scheduler, zig
+from plugsmith.engine import record as build_record
 from plugsmith.engine.builders import Built, Context, builder_of
 from plugsmith.plan import Job, Plan
 from plugsmith.platforms import LINK_FLAGS
@@ -33,6 +35,7 @@ def tasks(state: engine._JobState, plan: Plan, runner: zig.ZigProcesses, prepare
     record = job.work_dir / engine.LINK_RECORD
     done = engine._link_result(job, prepared)
     if not force and _fresh(record, key):
+        build_record.ensure_project(plan.matrix, job, inputs)
         state.succeed(done, up_to_date=True)
         return []
     ctx = Context(job=job, root=plan.matrix.root, build_dir=plan.matrix.build_dir, dist=plan.matrix.dist,
@@ -40,12 +43,14 @@ def tasks(state: engine._JobState, plan: Plan, runner: zig.ZigProcesses, prepare
 
     def run(state: engine._JobState) -> bool:
         fingerprint.forget(record)
+        build_record.forget(job)  # never beside an artifact it does not describe
         built = builder.build(ctx)
         if built is None:
             return False
         if not built.library.is_file():
             return state.fail(f"{job.builder} produced no {built.library}")
         outputs = _land(job, built)
+        build_record.write_project(plan.matrix, job, inputs)  # after the artifact, before link.json
         fingerprint.save(record, key, inputs, outputs)
         return state.succeed(done, up_to_date=False)
 

@@ -45,6 +45,29 @@ def test_six_targets_export_exactly_the_contract(cli: Cli, mixer: Path) -> None:
     assert res.out.splitlines()[-1] == "OK: 6 artifacts match their contract and each other"
 
 
+def test_each_artifact_carries_its_build_record(cli: Cli, mixer: Path) -> None:
+    """A project-built artifact has its ``.build.json`` like a zig one: builder, the project's files
+    with their hashes; ``verify --same-build`` passes, and fails once one record is gone."""
+    import json
+
+    record = json.loads((artifact(mixer, "linux-x86_64", "mixer").parent / "libmixer.so.build.json").read_text())
+    assert (record["builder"], record["target"], record["artifact"]["name"]) == ("cmake", "linux-x86_64", "libmixer.so")
+    assert "CMakeLists.txt" in [s["path"] for s in record["sources"]]
+    res = cli("verify", "--same-build", cwd=mixer)
+    assert res.code == 0, res.out + res.err
+    gone = artifact(mixer, "macos-aarch64", "mixer")
+    kept = gone.with_name(gone.name + ".build.json").read_bytes()
+    gone.with_name(gone.name + ".build.json").unlink()
+    try:
+        res = cli("verify", "--same-build", "--json", cwd=mixer)
+        assert res.code == 1
+        assert json.loads(res.out)["problems"] == [
+            "provenance: dist/macos-aarch64/libmixer.dylib: no build record for it in this release (not built by "
+            "plugsmith, or its .build.json was not shipped beside it)"]
+    finally:
+        gone.with_name(gone.name + ".build.json").write_bytes(kept)
+
+
 def test_elf_exports_carry_the_contract_versions_and_soname(mixer: Path) -> None:
     from plugsmith.inspection import inspect_file
 

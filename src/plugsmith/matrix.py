@@ -16,7 +16,7 @@ from typing import Any
 from plugsmith import _yaml
 from plugsmith import policy as policy_mod
 from plugsmith._fs import display_path
-from plugsmith.contract import CXX_KEYWORDS, Contract
+from plugsmith.contract import CXX_KEYWORDS, Contract, Symbol
 from plugsmith.contract import load as load_contract
 from plugsmith.errors import ConfigError, ErrorCollector, Location, suggest
 from plugsmith.platforms import (
@@ -42,7 +42,11 @@ TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "
 #: generous (a cold first build of a target's libc takes minutes), but never forever.
 DEFAULT_STEP_TIMEOUT = 1800.0
 STEP_TIMEOUT_ENV = "PLUGSMITH_STEP_TIMEOUT"
-PLUGIN_KEYS = ("name", "language", "sources", "include_dirs", "defines", "contract", "cflags", "ldflags")
+PLUGIN_KEYS = ("name", "kind", "language", "sources", "include_dirs", "defines", "contract", "cflags", "ldflags",
+               "abi3")
+#: What a plugin is: a library a host loads (its contract from the symbols file), or a CPython
+#: extension module (its contract is ``PyInit_<name>``, written by plugsmith; docs/python.md).
+KINDS = ("library", "python-extension")
 TARGET_KEYS = ("name", "os", "arch", "libc", "glibc", "min_os")
 FLAG_KEYS = ("cflags", "ldflags")
 OVERRIDE_KEYS = ("select", "cflags", "ldflags", "inherit")
@@ -68,11 +72,17 @@ class Plugin:
     sources: tuple[Path, ...]
     include_dirs: tuple[Path, ...]
     defines: tuple[str, ...]
-    contract_path: Path
+    contract_path: Path | None  # None: a python-extension whose contract plugsmith wrote (PyInit_<name>)
     contract: Contract
     cflags: tuple[str, ...] = ()
     ldflags: tuple[str, ...] = ()
     where: str = ""  # file:line of the plugin entry, for messages
+    kind: str = "library"  # one of KINDS
+    abi3: str | None = None  # python-extension: the limited API version ("3.9": Py_LIMITED_API 0x03090000)
+
+    @property
+    def is_extension(self) -> bool:
+        return self.kind == "python-extension"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +116,12 @@ class Matrix:
     step_timeout: float = DEFAULT_STEP_TIMEOUT
     #: The ``wheel:`` section: metadata of the wheels ``plugsmith wheel`` packs (docs/wheel.md).
     wheel: wheel_config.WheelConfig = field(default_factory=wheel_config.WheelConfig)
+
+
+def extension_contract(name: str) -> Contract:
+    """The contract of a python-extension ``name``: ``PyInit_<name>``, the module's init function."""
+    return Contract(path=f"(python-extension {name}: PyInit_{name})", nodes=(),
+                    symbols=(Symbol(name=f"PyInit_{name}", kind="function"),))
 
 
 def default_targets() -> tuple[Target, ...]:
@@ -260,7 +276,13 @@ class _Validator:
             if entry is None:
                 continue
             self.keys(entry, PLUGIN_KEYS, path)
-            missing = [k for k in ("name", "sources", "contract") if k not in entry]
+            kind = entry.get("kind", "library")
+            if kind not in KINDS:
+                self.fail((*path, "kind"),
+                          f"unknown kind {kind!r}{suggest(str(kind), KINDS)}; known: {', '.join(KINDS)}")
+                continue
+            required = ("name", "sources") if kind == "python-extension" else ("name", "sources", "contract")
+            missing = [k for k in required if k not in entry]
             for key in missing:
                 self.fail(path, f"missing required key '{key}'")
             if missing:
@@ -279,7 +301,7 @@ class _Validator:
             defines = self.strings(entry.get("defines"), (*path, "defines"))
             cflags = self.flag_list(entry.get("cflags"), (*path, "cflags"))
             ldflags = self.flag_list(entry.get("ldflags"), (*path, "ldflags"))
-            contract_name = self.string(entry["contract"], (*path, "contract"))
+            contract_name = self.string(entry["contract"], (*path, "contract")) if "contract" in entry else None
             contract_path = self.file(contract_name, (*path, "contract")) if contract_name else None
             contract = None
             if contract_path is not None:
@@ -287,24 +309,61 @@ class _Validator:
                     contract = load_contract(contract_path, display_path(contract_path))
                 except ConfigError as exc:
                     self.errors.errors.extend(exc.errors)
+            abi3 = self.extension(entry, path, kind, name, contract)
+            if kind == "python-extension" and name is not None and contract_name is None:
+                contract = extension_contract(name)
             if contract is not None and language == "c++":
                 self.cxx_names(contract)
             if sources == ():
                 self.fail((*path, "sources"), "a plugin needs at least one source file")
             elif sources is not None and not self.unique(sources, (*path, "sources")):
                 sources = None
-            if None in (name, sources, includes, defines, cflags, ldflags, contract) or language not in LANGUAGES:
+            if None in (name, sources, includes, defines, cflags, ldflags, contract) or language not in LANGUAGES \
+                    or (kind == "python-extension" and abi3 is None) or (contract_name and contract_path is None):
                 continue
-            assert name is not None and contract is not None and contract_path is not None
+            assert name is not None and contract is not None
             assert sources is not None and includes is not None and defines is not None
             assert cflags is not None and ldflags is not None  # all checked just above
             names.add(name)
             out.append(Plugin(
                 name=name, language=language, sources=sources, include_dirs=includes,
                 defines=defines, contract_path=contract_path, contract=contract,
-                cflags=cflags, ldflags=ldflags, where=self.where(path),
+                cflags=cflags, ldflags=ldflags, where=self.where(path), kind=kind, abi3=abi3,
             ))
         return tuple(out)
+
+    def extension(self, entry: dict[str, Any], path: _yaml.PathKey, kind: str, name: str | None,
+                  contract: Contract | None) -> str | None:
+        """``abi3:`` of a python-extension (required), and its contract when one is written: exactly
+        ``PyInit_<name>``, the one symbol CPython looks up. None when not an extension or invalid."""
+        from plugsmith import python_ext
+
+        if kind != "python-extension":
+            if "abi3" in entry:
+                self.fail((*path, "abi3"), "abi3 applies to kind: python-extension only", at_key=True)
+            return None
+        if name is not None and not (name.isidentifier() and name.isascii()):
+            self.fail((*path, "name"), f"a python-extension's name is its module name, a Python identifier "
+                      f"(letters, digits, _): '{name}' is not")
+            return None
+        if "abi3" not in entry:
+            self.fail(path, "missing required key 'abi3' for kind: python-extension: the oldest CPython the "
+                      "module loads on, e.g. abi3: \"3.9\" (the limited API, Py_LIMITED_API=0x03090000)")
+            return None
+        problem = python_ext.abi3_problem(entry["abi3"])
+        if problem:
+            self.fail((*path, "abi3"), problem)
+            return None
+        if contract is not None and name is not None:
+            want = f"PyInit_{name}"
+            have = sorted(s.name for s in contract.symbols if s.removed is None)
+            conditional = [s.name for s in contract.symbols if s.conditional]
+            if have != [want] or conditional or contract.symbols[0].kind != "function":
+                self.fail((*path, "contract"), f"a python-extension exports exactly '{want}' (a function, on every "
+                          f"target); {contract.path} lists {', '.join(have) or 'nothing'}"
+                          + (f" ({', '.join(conditional)} conditional)" if conditional else "")
+                          + ": fix it, or drop 'contract:' and plugsmith writes it")
+        return str(entry["abi3"])
 
     def paths(self, value: Any, path: _yaml.PathKey, *, directory: bool) -> tuple[Path, ...] | None:
         items = self.strings(value, path)

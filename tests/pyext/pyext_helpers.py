@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+from plugsmith.plan import Plan
 
 #: The CPython names examples/python-extension/src/spam.c imports (sorted): all in the stable ABI of 3.9.
 EXAMPLE_PY_NAMES = ["PyErr_SetString", "PyExc_TypeError", "PyLong_FromLong", "PyModule_AddStringConstant",
@@ -40,3 +43,16 @@ def extension_project(root: Path, *, source: str | None = None, abi3: str = "3.9
                       f"    abi3: \"{abi3}\"\n    sources: [src/spam.c]\n{plugin_extra}"
                       f"targets: [{', '.join(targets)}]\n")
     return config
+
+
+@dataclass(frozen=True)
+class SixTargets:
+    project: Path
+    plan: Plan
+    wheels: tuple[Path, ...]
+
+    def module(self, target: str) -> Path:
+        return next(j.artifact for j in self.plan.jobs if j.target.name == target)
+
+    def wheel(self, platform: str) -> Path:
+        return next(w for w in self.wheels if w.name.endswith(f"-cp39-abi3-{platform}.whl"))

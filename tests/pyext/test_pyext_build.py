@@ -47,6 +47,10 @@ def test_this_python_imports_the_linux_x86_64_module_and_calls_it(tmp_path: Path
     assert (sorted(ins.undefined), ins.imports, ins.export_names) == (
         [("", name) for name in EXAMPLE_PY_NAMES], (), {"PyInit_spam"})
     assert checks["python-abi"] == "does not link libpython"
+    res = cli("load", "-t", "linux-x86_64", cwd=project)  # dlopen alone cannot bind PyExc_TypeError
+    assert (res.code, res.out.splitlines()[0]) == (EXIT_OK, "linux-x86_64: not run: a CPython extension module "
+                                                   "loads inside CPython, not with dlopen alone: import it "
+                                                   "(docs/python.md)")
 
 
 def verify_messages(cli: Cli, project: Path) -> tuple[int, str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from pyext_helpers import extension_project
+from tests.conftest import REPO
 
 from plugsmith import matrix, plan
 from plugsmith.errors import ConfigError
@@ -86,3 +87,20 @@ def test_missing_abi3_unknown_kind_abi3_on_a_library_and_a_bad_module_name(tmp_p
         "build_matrix.yaml:6:12: plugins[3].name: a python-extension's name is its module name, a Python identifier "
         "(letters, digits, _): 'my-mod' is not",
     ]
+
+
+def test_the_example_and_a_missing_abi3_against_the_json_schema() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    import plugsmith
+
+    schema = json.loads((Path(plugsmith.__file__).parent / "schemas" / "build_matrix.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    doc = yaml.safe_load((REPO / "examples" / "python-extension" / "build_matrix.yaml").read_text())
+    assert [e.message for e in validator.iter_errors(doc)] == []
+    del doc["plugins"][0]["abi3"]
+    assert [e.message for e in validator.iter_errors(doc)] == ["'abi3' is a required property"]
+    assert tuple(schema["$defs"]["plugin"]["properties"]["kind"]["enum"]) == matrix.KINDS

@@ -366,7 +366,8 @@ def _stable_abi(artifact: Artifact) -> PolicyCheck | None:
     if problems:
         return PolicyCheck(name="stable-abi", passed=False,
                            message=f"{promise} extension module {'; '.join(problems)}")
-    count = sum(1 for library, _ in ins.undefined if (ecosystem.PYTHON_DLL.match(library) if dll_api else not library))
+    count = len({name for library, name in ins.undefined if table.get(name) is not None
+                 and (ecosystem.PYTHON_DLL.match(library) if dll_api else not library)})
     return PolicyCheck(name="stable-abi", passed=True,
                        message=f"{promise}: its {count} Python symbols are all in CPython's stable ABI"
                                f" (list of commit {table.source_commit[:12]})")

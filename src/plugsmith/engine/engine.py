@@ -87,10 +87,14 @@ DIAGNOSTICS: tuple[tuple[re.Pattern[str], str], ...] = (
     # lld-link names the .def's export as referenced from "<root>" when no object defines it.
     (re.compile(r"lld-link: error: <root>: undefined symbol: ([A-Za-z_][A-Za-z0-9_]*)"),
      "contract symbol '{0}' is not defined by any source of this plugin"),
-    (re.compile(r"lld-link: error: undefined symbol: ([A-Za-z_][A-Za-z0-9_]*)"),
+    # a name declared __declspec(dllimport) (a CPython extension's Py* calls) is shown with that prefix
+    (re.compile(r"lld-link: error: undefined symbol: (?:__declspec\(dllimport\) )?([A-Za-z_][A-Za-z0-9_]*)"),
      "undefined symbol '{0}' (a contract symbol not defined by the sources, or a missing library)"),
     (re.compile(r"ld\.lld: error: undefined symbol: ([A-Za-z_][A-Za-z0-9_]*)"),
      "undefined symbol '{0}': the plugin uses a symbol nothing defines (-z defs is on for Linux)"),
+    # zig's own Mach-O linker: "error: undefined symbol: _name" at the start of a line
+    (re.compile(r"(?m)^error: undefined symbol: _([A-Za-z_][A-Za-z0-9_]*)"),
+     "undefined symbol '{0}': the plugin uses a symbol nothing defines"),
 )
 
 

@@ -353,16 +353,11 @@ def _stable_abi(artifact: Artifact) -> PolicyCheck | None:
         elif version is not None and item.added > version:
             newer.append(f"{name} (added in {item.added_text})")
     promise = f"abi3 for CPython {version[0]}.{version[1]}+" if version else "abi3"
-    problems = []
-    if outside:
-        problems.append(f"uses {', '.join(sorted(set(outside)))}, not in CPython's stable ABI")
-    if newer:
-        problems.append(f"uses {', '.join(sorted(set(newer)))}, newer than its {promise} promise")
-    if dlls:
-        problems.append(f"imports {', '.join(sorted(set(dlls)))}: a version-specific CPython DLL, not python3.dll")
-    if unresolved:
-        problems.append(f"leaves {', '.join(sorted(set(unresolved)))} undefined: neither CPython's nor from a "
-                        "library it links")
+    findings = ((outside, "uses {}, not in CPython's stable ABI"),
+                (newer, "uses {}, newer than its " + promise + " promise"),
+                (dlls, "imports {}: a version-specific CPython DLL, not python3.dll"),
+                (unresolved, "leaves {} undefined: neither CPython's nor from a library it links"))
+    problems = [template.format(", ".join(sorted(set(names)))) for names, template in findings if names]
     if problems:
         return PolicyCheck(name="stable-abi", passed=False,
                            message=f"{promise} extension module {'; '.join(problems)}")

@@ -12,14 +12,19 @@ from tests.conftest import Cli
 
 from plugsmith import platforms
 from plugsmith.errors import EXIT_BUILD_FAILED, EXIT_OK
+from plugsmith.inspection import inspect_file
 
 
-def test_the_rows_build_on_one_target_per_format(tmp_path: Path, cli: Cli) -> None:
-    extension_project(tmp_path, targets=("linux-x86_64", "macos-aarch64", "windows-x86_64"))
-    res = cli("build", cwd=tmp_path)
-    assert res.code == EXIT_OK, res.err
+def test_the_rows_build_on_one_target_per_format_and_32_bit_windows(tmp_path: Path, cli: Cli) -> None:
+    extension_project(tmp_path, targets=("linux-x86_64", "macos-aarch64", "windows-x86_64", "windows-x86"))
+    res = cli("run", cwd=tmp_path)
+    assert res.code == EXIT_OK, res.out + res.err
     assert sorted(str(p.relative_to(tmp_path / "dist")) for p in (tmp_path / "dist").rglob("*") if p.is_file()) == [
-        "linux-x86_64/spam.abi3.so", "macos-aarch64/spam.abi3.so", "windows-x86_64/spam.pyd"]
+        "linux-x86_64/spam.abi3.so", "macos-aarch64/spam.abi3.so", "windows-x86/spam.pyd", "windows-x86_64/spam.pyd"]
+    # i386: python3.dll exports undecorated names, and zig dlltool -m i386 imports them so
+    (ins,) = inspect_file(tmp_path / "dist" / "windows-x86" / "spam.pyd")
+    assert (ins.arch, sorted(n for lib, n in ins.undefined if lib == "python3.dll")) == (
+        "x86", ["PyLong_FromLong", "PyModule_Create2", "_PyArg_ParseTuple_SizeT"])
 
 
 @pytest.mark.parametrize(("fmt", "target", "change", "message"), [

@@ -54,8 +54,8 @@ def test_a_contract_file_with_other_symbols_is_refused(tmp_path: Path) -> None:
     ("3.9.1", "expected a CPython version like \"3.9\" (quoted), got '3.9.1'"),
     ("2.7", "expected a CPython version like \"3.9\" (quoted), got '2.7'"),
     ("3.1", "the stable ABI starts with CPython 3.2 (PEP 384), not 3.1"),
-    ("3.12", "plugsmith's stable-ABI list ends with CPython 3.11 (src/plugsmith/python_ext/data/stable_abi.txt); "
-             "3.12 is newer"),
+    ("3.14", "plugsmith's stable-ABI list ends with CPython 3.13 (src/plugsmith/python_ext/data/stable_abi.txt); "
+             "3.14 is newer"),
 ])
 def test_bad_abi3_values(tmp_path: Path, abi3: str, message: str) -> None:
     assert errors_of(extension_project(tmp_path, abi3=abi3)) == [f"build_matrix.yaml:6:11: plugins[0].abi3: {message}"]

@@ -335,6 +335,12 @@ def _stable_abi(artifact: Artifact) -> PolicyCheck | None:
     dll_api = format_row(ins.format).python_api == "dll"
     table = python_ext.stable_abi()
     outside, newer, unresolved, dlls = [], [], [], []
+    # a name plugsmith's list does not know may be a later CPython's addition: not judged then
+    beyond_list = version is not None and version > table.newest
+    # an unversioned undefined name may come from a needed library without symbol versions (a grafted
+    # libzmq): only a module whose every needed library versions its symbols (glibc's) is judged
+    versioned = {library for library, _ in ins.version_needs}
+    judge_unresolved = ins.libc != "musl" and all(i in versioned for i in ins.imports)
     for library, name in ins.undefined:
         if dll_api:
             if not ecosystem.PYTHON_DLL.match(library):
@@ -347,8 +353,9 @@ def _stable_abi(artifact: Artifact) -> PolicyCheck | None:
         windows_only = item is not None and item.ifdef in python_ext.WINDOWS_ONLY and not dll_api
         if item is None or windows_only:
             if dll_api or name.startswith(("Py", "_Py")):
-                outside.append(name)
-            elif ins.libc != "musl":  # musl's own symbols carry no versions: not told apart here
+                if not beyond_list:
+                    outside.append(name)
+            elif judge_unresolved:  # musl's own symbols carry no versions: not told apart
                 unresolved.append(name)
         elif version is not None and item.added > version:
             newer.append(f"{name} (added in {item.added_text})")

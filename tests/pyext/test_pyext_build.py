@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from pyext_helpers import EXAMPLE_PY_NAMES, extension_project, spam_source
-from tests.conftest import REPO, Cli
+from tests.conftest import REPO, Cli, missing_tool
 
 from plugsmith.errors import EXIT_BUILD_FAILED, EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED
 from plugsmith.inspection import inspect_file
@@ -52,6 +52,22 @@ def test_this_python_imports_the_linux_x86_64_module_and_calls_it(tmp_path: Path
     assert (res.code, res.out.splitlines()[0]) == (EXIT_OK, "linux-x86_64: not run: a CPython extension module "
                                                    "loads inside CPython, not with dlopen alone: import it "
                                                    "(docs/python.md)")
+
+
+@pytest.mark.parametrize("version", ["3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"])
+def test_one_abi3_binary_loads_on_every_cpython_from_39(tmp_path: Path, cli: Cli, version: str) -> None:
+    """The abi3 promise: the one linux-x86_64 module, built against 3.11's headers with abi3 "3.9", is
+    imported and called by CPython 3.9 through 3.13 (pyenv-built interpreters on this machine)."""
+    python = Path.home() / ".pyenv" / "versions" / version / "bin" / "python3"
+    if not python.is_file():
+        missing_tool(f"{python} not found (pyenv install {version})")
+    extension_project(tmp_path)
+    res = cli("build", cwd=tmp_path)
+    assert res.code == EXIT_OK, res.err
+    run = run_python(str(python), tmp_path / "dist" / "linux-x86_64",
+                     "import sys, spam; print(spam.add(40, 2), sys.version_info[:2])")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["42", f"({version.split('.')[0]},", f"{version.split('.')[1]})"]
 
 
 def verify_messages(cli: Cli, project: Path) -> tuple[int, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,9 +19,12 @@ import pytest
 from pyext_helpers import EXAMPLE_PY_NAMES, SixTargets
 from tests.conftest import MACHO_LINKER_NAMES, Cli, llvm_exports, missing_tool, require_tool
 
+from plugsmith import matrix as matrix_mod
+from plugsmith import plan as plan_mod
+from plugsmith.engine import build
 from plugsmith.errors import EXIT_OK
 from plugsmith.inspection import inspect_file
-from plugsmith.wheel import check_record
+from plugsmith.wheel import build_wheels, check_record, resolve
 
 CALL = "import spam; print(spam.add(40, 2)); print(spam.greet('arm')); print(spam.__abi__)"
 ARM64_PYTHON = Path(os.environ.get("PLUGSMITH_ARM64_PYTHON", Path.home() / ".cache/plugsmith/python-arm64"))
@@ -102,3 +106,17 @@ def test_debians_arm64_python_imports_the_linux_aarch64_module_under_qemu(pyext_
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["42", "hello, arm", "abi3 (Py_LIMITED_API 3.9)", "aarch64"]
+
+
+def test_modules_and_wheels_are_byte_identical_from_another_checkout(pyext_six: SixTargets, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere" / "checkout"
+    shutil.copytree(pyext_six.project, other, ignore=shutil.ignore_patterns("dist", "build"))
+    plan = plan_mod.resolve(matrix_mod.load(other / "build_matrix.yaml"))
+    result = build(plan, jobs=2)
+    assert result.ok
+    wheels = build_wheels(plan, result, version="1.0.0", out_dir=other / "dist" / "wheels", env={},
+                          metadata=resolve(plan.matrix.wheel, plan.matrix.project, extensions_only=True))
+    for target in TARGETS:
+        mine = next(j.artifact for j in plan.jobs if j.target.name == target)
+        assert mine.read_bytes() == pyext_six.module(target).read_bytes(), target
+    assert [w.read_bytes() for w in wheels] == [w.read_bytes() for w in pyext_six.wheels]

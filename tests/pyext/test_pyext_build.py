@@ -54,18 +54,26 @@ def test_this_python_imports_the_linux_x86_64_module_and_calls_it(tmp_path: Path
                                                    "(docs/python.md)")
 
 
+@pytest.fixture(scope="module")
+def linux_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The helpers' spam module (abi3 "3.9") built once for linux-x86_64: its dist folder."""
+    from plugsmith import matrix, plan
+    from plugsmith.engine import build
+
+    config = extension_project(tmp_path_factory.mktemp("spam"))
+    result = build(plan.resolve(matrix.load(config)), jobs=1)
+    assert result.ok, [f.message for f in result.failures]
+    return config.parent / "dist" / "linux-x86_64"
+
+
 @pytest.mark.parametrize("version", ["3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"])
-def test_one_abi3_binary_loads_on_every_cpython_from_39(tmp_path: Path, cli: Cli, version: str) -> None:
+def test_one_abi3_binary_loads_on_every_cpython_from_39(linux_module: Path, version: str) -> None:
     """The abi3 promise: the one linux-x86_64 module, built against 3.11's headers with abi3 "3.9", is
     imported and called by CPython 3.9 through 3.13 (pyenv-built interpreters on this machine)."""
     python = Path.home() / ".pyenv" / "versions" / version / "bin" / "python3"
     if not python.is_file():
         missing_tool(f"{python} not found (pyenv install {version})")
-    extension_project(tmp_path)
-    res = cli("build", cwd=tmp_path)
-    assert res.code == EXIT_OK, res.err
-    run = run_python(str(python), tmp_path / "dist" / "linux-x86_64",
-                     "import sys, spam; print(spam.add(40, 2), sys.version_info[:2])")
+    run = run_python(str(python), linux_module, "import sys, spam; print(spam.add(40, 2), sys.version_info[:2])")
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["42", f"({version.split('.')[0]},", f"{version.split('.')[1]})"]
 

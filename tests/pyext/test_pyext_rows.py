@@ -15,6 +15,7 @@ from plugsmith.errors import EXIT_BUILD_FAILED, EXIT_OK
 from plugsmith.inspection import inspect_file
 
 
+@pytest.mark.slow  # four targets
 def test_the_rows_build_on_one_target_per_format_and_32_bit_windows(tmp_path: Path, cli: Cli) -> None:
     extension_project(tmp_path, targets=("linux-x86_64", "macos-aarch64", "windows-x86_64", "windows-x86"))
     res = cli("run", cwd=tmp_path)

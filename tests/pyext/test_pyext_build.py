@@ -48,10 +48,14 @@ def test_this_python_imports_the_linux_x86_64_module_and_calls_it(tmp_path: Path
     assert (sorted(ins.undefined), ins.imports, ins.export_names) == (
         [("", name) for name in EXAMPLE_PY_NAMES], (), {"PyInit_spam"})
     assert checks["python-abi"] == "does not link libpython"
-    res = cli("load", "-t", "linux-x86_64", cwd=project)  # dlopen alone cannot bind PyExc_TypeError
-    assert (res.code, res.out.splitlines()[0]) == (EXIT_OK, "linux-x86_64: not run: a CPython extension module "
-                                                   "loads inside CPython, not with dlopen alone: import it "
-                                                   "(docs/python.md)")
+    res = cli("load", cwd=project)  # imported by this Python: dlopen alone cannot bind PyExc_TypeError
+    assert res.code == EXIT_OK
+    assert res.out.splitlines()[:3] == [
+        f"linux-x86_64: passed: 1/1 symbols resolved (python{sys.version_info[0]}.{sys.version_info[1]}) {MODULE}",
+        "linux-aarch64: not run: a CPython extension module is imported by a CPython on its own OS and machine; "
+        "this machine is linux-x86_64",
+        "macos-x86_64: not run: a CPython extension module is imported by a CPython on its own OS and machine; "
+        "this machine is linux-x86_64"]
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +112,17 @@ def test_a_forbidden_undefined_name_fails_naming_symbol_and_target(tmp_path: Pat
     code, out = verify_messages(cli, tmp_path)
     assert code == EXIT_VERIFY_FAILED, out
     assert f"stable-abi: linux-x86_64 ({MODULE}): abi3 for CPython 3.9+ extension module {finding}" in out
+
+
+def test_load_fails_a_module_whose_init_fails(tmp_path: Path, cli: Cli) -> None:
+    source = spam_source().replace("return PyModule_Create(&module);", "(void)module; return NULL;")
+    extension_project(tmp_path, source=source)
+    assert cli("build", cwd=tmp_path).code == EXIT_OK  # it links and verifies: only running it shows the bug
+    res = cli("load", cwd=tmp_path)
+    assert res.code == EXIT_VERIFY_FAILED
+    assert res.out.splitlines()[0] == (
+        f"linux-x86_64: failed: {MODULE} (python{sys.version_info[0]}.{sys.version_info[1]}): import failed: "
+        "SystemError: initialization of spam failed without raising an exception")
 
 
 def test_a_module_without_its_pyinit_fails_the_build(tmp_path: Path, cli: Cli) -> None:

@@ -87,23 +87,19 @@ def _target_of(ins: Inspection, name: str) -> LoadTarget:
     return LoadTarget(name=name, os=ins.os, arch=ins.arch, libc="musl" if musl else None)
 
 
-#: Why ``load`` does not run a CPython extension module: its Python symbols come from the interpreter.
-EXTENSION_NOT_RUN = ("a CPython extension module loads inside CPython, not with dlopen alone: import it "
-                     "(docs/python.md)")
-
-
 def _from_plan(plan: Plan, loader: Loader) -> list[LoadResult]:
     from plugsmith.errors import InputError
     from plugsmith.inspection import inspect_file
+    from plugsmith.python_ext.load import import_module
     from plugsmith.runtime import LoadResult, LoadTarget
 
     results = []
     for job in plan.jobs:
         target = LoadTarget(name=job.target.name, os=job.target.os, arch=job.target.arch, libc=job.target.libc)
         shown = rel(job.artifact)
-        if job.plugin.is_extension:  # dlopen outside CPython cannot bind PyExc_* data: it would "fail"
-            results.append(LoadResult(target=target.name, artifact=shown, plugin=job.plugin.name, status="not-run",
-                                      runner="none", reason=EXTENSION_NOT_RUN))
+        if job.plugin.is_extension and job.plugin.abi3 is not None:  # dlopen alone cannot bind PyExc_* data
+            results.append(import_module(job.artifact, name=job.plugin.name, abi3=job.plugin.abi3, target=target.name,
+                                         os=target.os, arch=target.arch, display=shown, timeout=loader.timeout))
             continue
         if not job.artifact.is_file():
             decision = loader.choose(target)

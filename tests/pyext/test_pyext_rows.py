@@ -7,17 +7,38 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from pyext_helpers import extension_project
+from pyext_helpers import extension_project, spam_source
 from tests.conftest import Cli
 
 from plugsmith import platforms
 from plugsmith.errors import EXIT_BUILD_FAILED, EXIT_OK
 from plugsmith.inspection import inspect_file
 
+#: The pyconfig.h a target compiles with must state the target's own sizes: checked by the compiler.
+SIZES = """
+#include <time.h>
+#include <wchar.h>
+_Static_assert(sizeof(long) == SIZEOF_LONG, "long");
+_Static_assert(sizeof(wchar_t) == SIZEOF_WCHAR_T, "wchar_t");
+_Static_assert(sizeof(void *) == SIZEOF_VOID_P, "void *");
+_Static_assert(sizeof(size_t) == SIZEOF_SIZE_T, "size_t");
+_Static_assert(sizeof(Py_ssize_t) == SIZEOF_SIZE_T, "Py_ssize_t");
+_Static_assert(sizeof(time_t) == SIZEOF_TIME_T, "time_t");
+_Static_assert(sizeof(long long) == SIZEOF_LONG_LONG, "long long");
+_Static_assert(LONG_BIT == 8 * SIZEOF_LONG, "LONG_BIT");
+"""
+
+
+def test_windows_pyconfig_states_the_targets_sizes(tmp_path: Path, cli: Cli) -> None:
+    extension_project(tmp_path, source=spam_source(extra=SIZES), targets=("windows-x86_64",))
+    res = cli("build", cwd=tmp_path)
+    assert res.code == EXIT_OK, res.err
+
 
 @pytest.mark.slow  # four targets
 def test_the_rows_build_on_one_target_per_format_and_32_bit_windows(tmp_path: Path, cli: Cli) -> None:
-    extension_project(tmp_path, targets=("linux-x86_64", "macos-aarch64", "windows-x86_64", "windows-x86"))
+    extension_project(tmp_path, source=spam_source(extra=SIZES),
+                      targets=("linux-x86_64", "macos-aarch64", "windows-x86_64", "windows-x86"))
     res = cli("run", cwd=tmp_path)
     assert res.code == EXIT_OK, res.out + res.err
     assert sorted(str(p.relative_to(tmp_path / "dist")) for p in (tmp_path / "dist").rglob("*") if p.is_file()) == [

@@ -2,9 +2,12 @@
  *
  * Python.h includes "pyconfig.h" in quotes, so the host's (Linux) copy is found first whatever -I
  * says; plugsmith passes this file with -include, and defining the host copy's include guard
- * (Py_PYCONFIG_H) makes that copy a no-op. The values are those of CPython's own PC/pyconfig.h for
- * a release build of the limited API (measured: the Linux header gives SIZEOF_LONG 8 and
- * SIZEOF_WCHAR_T 4, wrong on Windows, and declares Python's functions as exports, not dllimports).
+ * (Py_PYCONFIG_H) makes that copy a no-op. The sizes and switches are those CPython's own
+ * PC/pyconfig.h sets for a release build (checked against python/cpython PC/pyconfig.h.in at commit
+ * 018aae3dcd78: MS_WIN32, MS_WINDOWS, MS_WIN64 on _WIN64, Py_ENABLE_SHARED, HAVE_DECLSPEC_DLL,
+ * LONG_BIT 32, the SIZEOF_* and ALIGNOF_* values); Py_ssize_t comes from mingw's ssize_t (__int64
+ * on Win64, int on Win32, as there). Measured: the Linux header gives SIZEOF_LONG 8 and
+ * SIZEOF_WCHAR_T 4, wrong on Windows, and declares Python's functions as exports, not dllimports.
  */
 #ifndef PLUGSMITH_PYCONFIG_WINDOWS_H
 #define PLUGSMITH_PYCONFIG_WINDOWS_H
@@ -45,6 +48,7 @@
 #define SIZEOF_PID_T SIZEOF_INT
 #define ALIGNOF_SIZE_T SIZEOF_SIZE_T
 #define ALIGNOF_LONG 4
+#define ALIGNOF_MAX_ALIGN_T 8
 #define LONG_BIT 32
 #define HAVE_SSIZE_T 1
 #define PY_FORMAT_SIZE_T "I"

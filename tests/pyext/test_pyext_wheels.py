@@ -13,7 +13,7 @@ from pathlib import Path
 from pyext_helpers import extension_project, spam_source
 from tests.conftest import Cli
 
-from plugsmith.errors import EXIT_OK, EXIT_VERIFY_FAILED
+from plugsmith.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED
 from plugsmith.wheel import check_record
 from plugsmith.wheel.pack import Member, wheel_bytes, wheel_text, zip_time
 
@@ -90,3 +90,31 @@ def test_a_version_specific_module_in_an_abi3_wheel_is_rejected(tmp_path: Path, 
     code, checks = policy(cli, wheel)
     assert code == EXIT_VERIFY_FAILED
     assert checks["wheel-tag"] == f"cp39-abi3 wheel holds {name}, built for one CPython version, not the stable ABI"
+
+
+def test_a_target_with_a_library_and_an_extension_gets_one_abi3_wheel_holding_both(tmp_path: Path,
+                                                                                    cli: Cli) -> None:
+    config = extension_project(tmp_path)
+    (tmp_path / "src" / "helper.c").write_text("int helper_twice(int x) { return 2 * x; }\n")
+    (tmp_path / "helper.symbols").write_text("version 1\nhelper_twice function\n")
+    config.write_text(config.read_text().replace(
+        "targets:", "  - {name: helper, sources: [src/helper.c], contract: helper.symbols}\ntargets:"))
+    res = cli("wheel", "--version", "2.0", cwd=tmp_path)
+    assert res.code == EXIT_USAGE
+    assert res.err.splitlines()[-1] == (
+        "plugsmith: error: the wheel's loader package 'spam' has the name of extension module spam, which it "
+        "would hide from import; set wheel: package: to another name")
+    assert not (tmp_path / "dist").exists()  # refused before anything was built
+    config.write_text(config.read_text() + "wheel:\n  package: spam_native\n")
+    res = cli("wheel", "--version", "2.0", cwd=tmp_path)
+    assert res.code == EXIT_OK, res.err
+    (wheel,) = (tmp_path / "dist" / "wheels").iterdir()
+    assert wheel.name == "spam-2.0-cp39-abi3-manylinux_2_17_x86_64.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.namelist() == ["spam.abi3.so", "spam_native/__init__.py", "spam_native/libhelper.so",
+                                      "spam-2.0.dist-info/METADATA", "spam-2.0.dist-info/WHEEL",
+                                      "spam-2.0.dist-info/RECORD"]
+        loader = archive.read("spam_native/__init__.py").decode()
+    assert "LIBRARIES = {'helper': 'libhelper.so'}" in loader
+    code, checks = policy(cli, wheel)
+    assert code == EXIT_OK, checks

@@ -35,6 +35,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     from plugsmith.wheel import build_wheels, resolve, wheel_tag
     from plugsmith.wheel.config import version_or_error
+    from plugsmith.wheel.pack import check_names
 
     plan = load_plan(args)
     matrix = plan.matrix
@@ -49,6 +50,7 @@ def execute(args: argparse.Namespace) -> int:
     metadata = resolve(matrix.wheel, matrix.project, extensions_only=all(p.is_extension for p in matrix.plugins))
     for target in plan.targets:  # a target without a tag fails before anything is built
         wheel_tag(target)
+    check_names(plan, metadata)  # so does a loader package named like an extension module
     result = None
     if not args.no_build:
         result = run_build(args, plan)

@@ -58,6 +58,16 @@ def wheel_tag(target: Target) -> str:
         raise ConfigError(f"target {target.name}: {exc}") from None
 
 
+def check_names(plan: Plan, metadata: WheelMetadata) -> None:
+    """A ConfigError (exit 2) when the loader package would share its name with an extension module:
+    a package folder ``spam/`` hides ``spam.abi3.so`` beside it (``import spam`` finds the folder)."""
+    extensions = {j.plugin.name for j in plan.jobs if j.plugin.is_extension}
+    if metadata.package in extensions and any(not j.plugin.is_extension for j in plan.jobs):
+        raise ConfigError(f"the wheel's loader package '{metadata.package}' has the name of extension module "
+                          f"{metadata.package}, which it would hide from import; set wheel: package: to another "
+                          "name")
+
+
 def zip_time(env: Mapping[str, str] | None = None) -> tuple[int, int, int, int, int, int]:
     """Every member's timestamp: SOURCE_DATE_EPOCH (reproducible-builds.org) clamped to what zip
     can store, else 1980-01-01 00:00:00 UTC."""
@@ -124,6 +134,7 @@ def build_wheels(plan: Plan, results: BuildResult | None, *, version: str, out_d
     if normal is None:
         raise ConfigError(f"version {version!r}: not a valid Python package version (PEP 440)")
     built = {r.job.id: r.artifact for r in results.results if r.ok and r.artifact} if results is not None else None
+    check_names(plan, metadata)
     when = zip_time(env)
     dist_info = f"{metadata.file_name}-{normal}.dist-info"
     made: list[tuple[Path, bytes]] = []

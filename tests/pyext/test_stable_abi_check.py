@@ -62,3 +62,18 @@ def test_the_promise_comes_from_the_build_the_wheel_tag_or_the_name() -> None:
     assert message(artifact(newer, abi=None)) == (True, "abi3: its 1 Python symbols are all in CPython's stable ABI "
                                                         "(list of commit 0055604655d9)")
     assert message(artifact(["PyUnicode_AsUTF8"], abi=None, name="spam.cpython-311-x86_64-linux-gnu.so")) is None
+
+
+def test_a_windows_module_must_import_python3_dll_and_only_stable_names_from_it() -> None:
+    def pe(imports: list[tuple[str, str]]) -> Artifact:
+        ins = Inspection(path=Path("spam.pyd"), format="pe", arch="x86_64", os="windows",
+                         exports=(Export(name="PyInit_spam", kind="function", ordinal=1),),
+                         imports=tuple(dict.fromkeys(lib for lib, _ in imports)), undefined=tuple(imports))
+        return Artifact(plugin="spam", target="windows-x86_64", inspection=ins, role="extension", python_abi="3.9")
+
+    assert message(pe([("python3.dll", "PyLong_FromLong"), ("KERNEL32.dll", "Sleep")])) == (
+        True, "abi3 for CPython 3.9+: its 1 Python symbols are all in CPython's stable ABI (list of commit "
+              "0055604655d9)")
+    assert message(pe([("python311.dll", "PyLong_FromLong"), ("python311.dll", "_PyObject_GetDictPtr")])) == (
+        False, "abi3 for CPython 3.9+ extension module uses _PyObject_GetDictPtr, not in CPython's stable ABI; "
+               "imports python311.dll: a version-specific CPython DLL, not python3.dll")

@@ -42,7 +42,7 @@ def test_this_python_imports_the_linux_x86_64_module_and_calls_it(tmp_path: Path
     import json
 
     checks = {c["name"]: c["message"] for c in json.loads(res.out)["targets"][0]["policy"]}
-    assert checks["stable-abi"] == ("abi3 for CPython 3.9+: its 9 Python symbols are all in CPython's stable ABI "
+    assert checks["stable-abi"] == ("abi3 for CPython 3.9+: 9 Python symbols, all in CPython's stable ABI "
                                     "(list of commit 0055604655d9)")
     (ins,) = inspect_file(project / "dist" / "linux-x86_64" / "spam.abi3.so")
     assert (sorted(ins.undefined), ins.imports, ins.export_names) == (

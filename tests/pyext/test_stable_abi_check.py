@@ -30,7 +30,7 @@ def message(a: Artifact) -> tuple[bool, str] | None:
 
 def test_a_name_newer_than_the_list_is_not_judged_for_a_newer_promise() -> None:
     assert message(artifact(["PyLong_FromLong", "PyFuture_Thing"], abi="3.14")) == (
-        True, "abi3 for CPython 3.14+: its 1 Python symbols are all in CPython's stable ABI (list of commit "
+        True, "abi3 for CPython 3.14+: 1 Python symbol, all in CPython's stable ABI (list of commit "
               "0055604655d9)")
     assert message(artifact(["PyLong_FromLong", "PyFuture_Thing"], abi="3.13")) == (
         False, "abi3 for CPython 3.13+ extension module uses PyFuture_Thing, not in CPython's stable ABI")
@@ -48,18 +48,18 @@ def test_unresolved_names_are_judged_only_where_every_needed_library_versions_it
     got = message(artifact(["PyLong_FromLong", "zmq_bind"], imports=imports, needs=needs, libc=libc))
     assert got == ((False, "abi3 for CPython 3.9+ extension module leaves zmq_bind undefined: neither CPython's nor "
                            "from a library it links") if judged else
-                   (True, "abi3 for CPython 3.9+: its 1 Python symbols are all in CPython's stable ABI (list of "
+                   (True, "abi3 for CPython 3.9+: 1 Python symbol, all in CPython's stable ABI (list of "
                           "commit 0055604655d9)"))
 
 
 def test_the_promise_comes_from_the_build_the_wheel_tag_or_the_name() -> None:
     newer = ["PyUnicode_AsUTF8AndSize"]  # added in 3.10
-    assert message(artifact(newer, abi="3.10")) == (True, "abi3 for CPython 3.10+: its 1 Python symbols are all in "
+    assert message(artifact(newer, abi="3.10")) == (True, "abi3 for CPython 3.10+: 1 Python symbol, all in "
                                                           "CPython's stable ABI (list of commit 0055604655d9)")
     tagged = artifact(newer, abi=None, container="spam-1.0-cp39-abi3-manylinux_2_17_x86_64.whl")
     assert message(tagged) == (False, "abi3 for CPython 3.9+ extension module uses PyUnicode_AsUTF8AndSize (added "
                                       "in 3.10), newer than its abi3 for CPython 3.9+ promise")
-    assert message(artifact(newer, abi=None)) == (True, "abi3: its 1 Python symbols are all in CPython's stable ABI "
+    assert message(artifact(newer, abi=None)) == (True, "abi3: 1 Python symbol, all in CPython's stable ABI "
                                                         "(list of commit 0055604655d9)")
     assert message(artifact(["PyUnicode_AsUTF8"], abi=None, name="spam.cpython-311-x86_64-linux-gnu.so")) is None
 
@@ -72,7 +72,7 @@ def test_a_windows_module_must_import_python3_dll_and_only_stable_names_from_it(
         return Artifact(plugin="spam", target="windows-x86_64", inspection=ins, role="extension", python_abi="3.9")
 
     assert message(pe([("python3.dll", "PyLong_FromLong"), ("KERNEL32.dll", "Sleep")])) == (
-        True, "abi3 for CPython 3.9+: its 1 Python symbols are all in CPython's stable ABI (list of commit "
+        True, "abi3 for CPython 3.9+: 1 Python symbol, all in CPython's stable ABI (list of commit "
               "0055604655d9)")
     assert message(pe([("python311.dll", "PyLong_FromLong"), ("python311.dll", "_PyObject_GetDictPtr")])) == (
         False, "abi3 for CPython 3.9+ extension module uses _PyObject_GetDictPtr, not in CPython's stable ABI; "

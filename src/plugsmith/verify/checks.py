@@ -371,8 +371,8 @@ def _stable_abi(artifact: Artifact) -> PolicyCheck | None:
     count = len({name for library, name in ins.undefined if table.get(name) is not None
                  and (ecosystem.PYTHON_DLL.match(library) if dll_api else not library)})
     return PolicyCheck(name="stable-abi", passed=True,
-                       message=f"{promise}: its {count} Python symbols are all in CPython's stable ABI"
-                               f" (list of commit {table.source_commit[:12]})")
+                       message=f"{promise}: {count} Python symbol{'' if count == 1 else 's'}, all in CPython's "
+                               f"stable ABI (list of commit {table.source_commit[:12]})")
 
 
 def _wheel_python(artifact: Artifact) -> str | None:

@@ -42,6 +42,7 @@ MULTI_TARGET_FIXTURES = frozenset({
     "plugin_artifacts",  # tests/integration: nine zig builds
     "built", "load_work",  # the example built for several targets (integration, runtime, build/test_targets)
     "packed",  # tests/wheel: the example built and packed for the six default targets
+    "pyext_six",  # tests/pyext: examples/python-extension built and packed for the six default targets
 })
 #: Whole files that are slow by nature: the real-world corpus (116 libraries read by LLVM and
 #: plugsmith, wheels fetched on first use), archive bombs run through a real verify, real builds

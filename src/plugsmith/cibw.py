@@ -131,7 +131,7 @@ def verify_command(matrix: Matrix, wheel: str) -> str:
     folder, repairs in the project); one plugin: its contract; several: the project's matrix, whose
     ``targets`` check is skipped because one wheel holds one target."""
     contracts = list(dict.fromkeys(p.contract_path for p in matrix.plugins))
-    if len(contracts) == 1:
+    if len(contracts) == 1 and contracts[0] is not None:  # None: an extension (plugsmith writes PyInit_)
         return f"plugsmith verify --no-project --contract {{project}}/{_in_project(matrix, contracts[0])} {wheel}"
     config = _in_project(matrix, matrix.config_path)
     return f"plugsmith verify -c {{project}}/{config} --skip-check targets {wheel}"

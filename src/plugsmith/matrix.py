@@ -16,7 +16,7 @@ from typing import Any
 from plugsmith import _yaml, builder_config
 from plugsmith import policy as policy_mod
 from plugsmith._fs import display_path
-from plugsmith.contract import CXX_KEYWORDS, Contract
+from plugsmith.contract import CXX_KEYWORDS, Contract, Symbol
 from plugsmith.contract import load as load_contract
 from plugsmith.errors import ConfigError, ErrorCollector, Location, suggest
 from plugsmith.platforms import (
@@ -42,7 +42,10 @@ TOP_KEYS = ("version", "project", "dist", "build_dir", "zig_cache", "plugins", "
 #: generous (a cold first build of a target's libc takes minutes), but never forever.
 DEFAULT_STEP_TIMEOUT = 1800.0
 STEP_TIMEOUT_ENV = "PLUGSMITH_STEP_TIMEOUT"
-PLUGIN_KEYS = ("name", "language", "contract", "cflags", "ldflags", *builder_config.all_keys())
+PLUGIN_KEYS = ("name", "kind", "language", "contract", "cflags", "ldflags", "abi3", *builder_config.all_keys())
+#: What a plugin is: a library a host loads (its contract from the symbols file), or a CPython
+#: extension module (its contract is ``PyInit_<name>``, written by plugsmith; docs/python.md).
+KINDS = ("library", "python-extension")
 TARGET_KEYS = ("name", "os", "arch", "libc", "glibc", "min_os")
 FLAG_KEYS = ("cflags", "ldflags")
 OVERRIDE_KEYS = ("select", "cflags", "ldflags", "inherit")
@@ -68,7 +71,7 @@ class Plugin:
     sources: tuple[Path, ...]
     include_dirs: tuple[Path, ...]
     defines: tuple[str, ...]
-    contract_path: Path
+    contract_path: Path | None  # None: a python-extension whose contract plugsmith wrote (PyInit_<name>)
     contract: Contract
     cflags: tuple[str, ...] = ()
     ldflags: tuple[str, ...] = ()
@@ -78,6 +81,12 @@ class Plugin:
     project: builder_config.Project | None = None  # cmake/meson/go: the project to build
     #: Vendored static libraries (path templates, builder_config.expand), hidden per the contract.
     static_libs: tuple[str, ...] = ()
+    kind: str = "library"  # one of KINDS
+    abi3: str | None = None  # python-extension: the limited API version ("3.9": Py_LIMITED_API 0x03090000)
+
+    @property
+    def is_extension(self) -> bool:
+        return self.kind == "python-extension"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +120,12 @@ class Matrix:
     step_timeout: float = DEFAULT_STEP_TIMEOUT
     #: The ``wheel:`` section: metadata of the wheels ``plugsmith wheel`` packs (docs/wheel.md).
     wheel: wheel_config.WheelConfig = field(default_factory=wheel_config.WheelConfig)
+
+
+def extension_contract(name: str) -> Contract:
+    """The contract of a python-extension ``name``: ``PyInit_<name>``, the module's init function."""
+    return Contract(path=f"(python-extension {name}: PyInit_{name})", nodes=(),
+                    symbols=(Symbol(name=f"PyInit_{name}", kind="function"),))
 
 
 def default_targets() -> tuple[Target, ...]:
@@ -265,8 +280,18 @@ class _Validator:
             if entry is None:
                 continue
             self.keys(entry, PLUGIN_KEYS, path)
-            missing = [k for k in ("name", "contract") if k not in entry]
+            kind = entry.get("kind", "library")
+            if kind not in KINDS:
+                self.fail((*path, "kind"),
+                          f"unknown kind {kind!r}{suggest(str(kind), KINDS)}; known: {', '.join(KINDS)}")
+                continue
+            required = ("name",) if kind == "python-extension" else ("name", "contract")
+            missing = [k for k in required if k not in entry]
             built, static_libs = self.builder(entry, path, targets)
+            if kind == "python-extension" and built is not None and built[0] != builder_config.DEFAULT_BUILDER:
+                self.fail((*path, "builder"), f"a python-extension is built by builder: "
+                          f"{builder_config.DEFAULT_BUILDER} (its link rules are plugsmith's own), not {built[0]}")
+                continue
             for key in missing:
                 self.fail(path, f"missing required key '{key}'")
             if missing or built is None or static_libs is None:
@@ -285,7 +310,7 @@ class _Validator:
             defines = self.strings(entry.get("defines"), (*path, "defines"))
             cflags = self.flag_list(entry.get("cflags"), (*path, "cflags"))
             ldflags = self.flag_list(entry.get("ldflags"), (*path, "ldflags"))
-            contract_name = self.string(entry["contract"], (*path, "contract"))
+            contract_name = self.string(entry["contract"], (*path, "contract")) if "contract" in entry else None
             contract_path = self.file(contract_name, (*path, "contract")) if contract_name else None
             contract = None
             if contract_path is not None:
@@ -293,15 +318,19 @@ class _Validator:
                     contract = load_contract(contract_path, display_path(contract_path))
                 except ConfigError as exc:
                     self.errors.errors.extend(exc.errors)
+            abi3 = self.extension(entry, path, kind, name, contract)
+            if kind == "python-extension" and name is not None and contract_name is None:
+                contract = extension_contract(name)
             if contract is not None and language == "c++":
                 self.cxx_names(contract)
             if sources == () and built[0] == builder_config.DEFAULT_BUILDER:
                 self.fail((*path, "sources"), "a plugin needs at least one source file")
             elif sources is not None and not self.unique(sources, (*path, "sources")):
                 sources = None
-            if None in (name, sources, includes, defines, cflags, ldflags, contract) or language not in LANGUAGES:
+            if None in (name, sources, includes, defines, cflags, ldflags, contract) or language not in LANGUAGES \
+                    or (kind == "python-extension" and abi3 is None) or (contract_name and contract_path is None):
                 continue
-            assert name is not None and contract is not None and contract_path is not None
+            assert name is not None and contract is not None
             assert sources is not None and includes is not None and defines is not None
             assert cflags is not None and ldflags is not None  # all checked just above
             names.add(name)
@@ -309,7 +338,7 @@ class _Validator:
                 name=name, language=language, sources=sources, include_dirs=includes,
                 defines=defines, contract_path=contract_path, contract=contract,
                 cflags=cflags, ldflags=ldflags, where=self.where(path),
-                builder=built[0], project=built[1], static_libs=static_libs,
+                builder=built[0], project=built[1], static_libs=static_libs, kind=kind, abi3=abi3,
             ))
         return tuple(out)
 
@@ -328,6 +357,39 @@ class _Validator:
         return (builder_config.parse(entry, fail, folder),
                 builder_config.static_libs(entry.get("static_libs"), fail,
                                            [(t.name, t.os, t.arch) for t in targets], file))
+
+    def extension(self, entry: dict[str, Any], path: _yaml.PathKey, kind: str, name: str | None,
+                  contract: Contract | None) -> str | None:
+        """``abi3:`` of a python-extension (required), and its contract when one is written: exactly
+        ``PyInit_<name>``, the one symbol CPython looks up. None when not an extension or invalid."""
+        from plugsmith import python_ext
+
+        if kind != "python-extension":
+            if "abi3" in entry:
+                self.fail((*path, "abi3"), "abi3 applies to kind: python-extension only", at_key=True)
+            return None
+        if name is not None and not (name.isidentifier() and name.isascii()):
+            self.fail((*path, "name"), f"a python-extension's name is its module name, a Python identifier "
+                      f"(letters, digits, _): '{name}' is not")
+            return None
+        if "abi3" not in entry:
+            self.fail(path, "missing required key 'abi3' for kind: python-extension: the oldest CPython the "
+                      "module loads on, e.g. abi3: \"3.9\" (the limited API, Py_LIMITED_API=0x03090000)")
+            return None
+        problem = python_ext.abi3_problem(entry["abi3"])
+        if problem:
+            self.fail((*path, "abi3"), problem)
+            return None
+        if contract is not None and name is not None:
+            want = f"PyInit_{name}"
+            have = sorted(s.name for s in contract.symbols if s.removed is None)
+            conditional = [s.name for s in contract.symbols if s.conditional]
+            if have != [want] or conditional or contract.symbols[0].kind != "function":
+                self.fail((*path, "contract"), f"a python-extension exports exactly '{want}' (a function, on every "
+                          f"target); {contract.path} lists {', '.join(have) or 'nothing'}"
+                          + (f" ({', '.join(conditional)} conditional)" if conditional else "")
+                          + ": fix it, or drop 'contract:' and plugsmith writes it")
+        return str(entry["abi3"])
 
     def paths(self, value: Any, path: _yaml.PathKey, *, directory: bool) -> tuple[Path, ...] | None:
         items = self.strings(value, path)

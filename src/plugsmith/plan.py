@@ -19,7 +19,16 @@ from plugsmith import builder_config
 from plugsmith.contract import Contract
 from plugsmith.errors import ConfigError, PlugsmithError
 from plugsmith.matrix import Matrix, Plugin, Target
-from plugsmith.platforms import FORMAT_OF_OS, FORMATS, FlagKind, Format, builder_refuses, flag_rule, zig_triple
+from plugsmith.platforms import (
+    EXTENSIONS,
+    FORMAT_OF_OS,
+    FORMATS,
+    FlagKind,
+    Format,
+    builder_refuses,
+    flag_rule,
+    zig_triple,
+)
 
 #: Flags plugsmith starts from when a project says nothing: optimised (without -O zig builds
 #: Debug and links the UBSan runtime into the plugin) and stripped (needed for reproducible bytes).
@@ -127,8 +136,9 @@ def resolve(
                 contract=plugin.contract.for_target(target.name, target.os, target.arch),
                 out_dir=matrix.dist / target.name,
                 work_dir=matrix.build_dir / target.name / plugin.name,
-                library=row.library.format(name=plugin.name),
-                import_library=row.import_library.format(name=plugin.name) if row.import_library else None,
+                library=_library(plugin, fmt),
+                import_library=row.import_library.format(name=plugin.name)
+                if row.import_library and not plugin.is_extension else None,
                 map_name=row.map_file.format(name=plugin.name),
                 builder=plugin.builder,
                 static_libs=tuple(matrix.root / builder_config.expand(t, target=target.name, os=target.os,
@@ -143,6 +153,13 @@ def resolve(
             for (origin, kind, value, reason), names in problems.items())
         raise ConfigError(errors[0].message, errors=errors)
     return Plan(matrix=matrix, jobs=tuple(jobs))
+
+
+def _library(plugin: Plugin, fmt: Format) -> str:
+    """The artifact's file name: the format's library pattern, or a CPython extension module's
+    (``spam.abi3.so``, ``spam.pyd``: ``platforms.EXTENSIONS``)."""
+    pattern = EXTENSIONS[fmt].library if plugin.is_extension else FORMATS[fmt].library
+    return pattern.format(name=plugin.name)
 
 
 def _apply_flag_rules(flags: tuple[Flag, ...], kind: FlagKind, fmt: Format, target: Target,

@@ -523,3 +523,55 @@ GO_RUNTIME_EXPORTS: tuple[RuntimeExportRow, ...] = (
 def runtime_exports(builder: str, fmt: str) -> tuple[RuntimeExportRow, ...]:
     """The runtime-export allowance of ``builder``'s artifacts on format ``fmt``."""
     return tuple(r for r in GO_RUNTIME_EXPORTS if r.builder == builder and r.format == fmt)
+
+
+# -- CPython extension modules (kind: python-extension) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExtensionRow:
+    """How a format builds a CPython stable-ABI extension module instead of a plugin library.
+
+    ``library`` replaces FormatRow.library; ``drop_link_flags`` are LINK_FLAGS entries that do not
+    apply (as written there, before filling); ``link_flags`` are added after LINK_FLAGS and take
+    ``{python_implib}``; ``compile_flags`` take ``{pyconfig}``. ``python_dll_import``: the link
+    needs the import library of python3.dll (made with ``zig dlltool`` from plugsmith's stable-ABI
+    list). ``dlltool_machine``: ``zig dlltool -m`` per arch."""
+
+    format: Format
+    library: str
+    drop_link_flags: tuple[str, ...] = ()
+    link_flags: tuple[str, ...] = ()
+    compile_flags: tuple[str, ...] = ()
+    python_dll_import: bool = False
+    dlltool_machine: tuple[tuple[str, str], ...] = ()
+    evidence: str = ""
+
+
+EXTENSIONS: dict[Format, ExtensionRow] = {
+    "elf": ExtensionRow(
+        format="elf", library="{name}.abi3.so", drop_link_flags=("-Wl,-z,defs",),
+        evidence="the Py* names are undefined until the interpreter loads the module: -z defs and --no-undefined "
+                 "fail on them (zig 0.17.1); without it lld leaves them undefined with no DT_NEEDED on libpython "
+                 "(what auditwheel requires). verify's stable-abi check takes over what -z defs did: every "
+                 "undefined name must be CPython's stable ABI or carry a library's version. CPython finds "
+                 "<name>.abi3.so on every Linux interpreter (importlib.machinery.EXTENSION_SUFFIXES)"),
+    "macho": ExtensionRow(
+        format="macho", library="{name}.abi3.so", link_flags=("-Wl,-undefined,dynamic_lookup",),
+        evidence="ld64 and zig fail on undefined Py* names unless -undefined dynamic_lookup; -bundle makes zig "
+                 "link an executable and crash (exit 139), so the module is an MH_DYLIB, which dlopen loads "
+                 "like a bundle; CPython on macOS imports <name>.abi3.so (EXTENSION_SUFFIXES)"),
+    "pe": ExtensionRow(
+        format="pe", library="{name}.pyd", drop_link_flags=("-Wl,--out-implib,{import_library}",),
+        link_flags=("{python_implib}",), compile_flags=("-include", "{pyconfig}"), python_dll_import=True,
+        dlltool_machine=(("x86_64", "i386:x86-64"), ("aarch64", "arm64"), ("x86", "i386")),
+        evidence="the host's Linux pyconfig.h gives Windows wrong sizes and no dllimport (so it is overridden "
+                 "with -include); the Python API comes from python3.dll through an import library "
+                 "(`zig dlltool -d python3.def -l libpython3.a -m i386:x86-64` in 0.04 s); a module needs no "
+                 "import library of its own (zig writes one beside the output unless --out-implib, left in the "
+                 "scratch folder). CPython on Windows imports <name>.pyd"),
+}
+
+
+def extension_row(fmt: Format) -> ExtensionRow:
+    return EXTENSIONS[fmt]

@@ -58,7 +58,7 @@ DEFAULTS: dict[str, Any] = {
 
 #: The policy checks by name, as ``--skip-check`` takes them and reports name them.
 CHECK_NAMES: tuple[str, ...] = ("arch", "imports", "glibc", "macos-min", "install-name", "debug-crt", "map-applied",
-                                "targets", "wheel-tag", "python-abi")
+                                "targets", "wheel-tag", "python-abi", "stable-abi")
 
 POLICY_KEYS = ("targets", "imports", "extra_imports", "glibc_max", "macos_min_max", "install_name", "debug_crt",
                "map_applied")

@@ -141,7 +141,8 @@ def _dependencies(builds: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for record in builds:
         files = [(s, "source") for s in record.get("sources", ())] + [(record["contract"], "contract")]
         for item, role in files:
-            key = (role, str(item["path"]), str(item["sha256"]))
+            name = item["path"] or f"{record.get('plugin')} contract (written by plugsmith: PyInit_)"
+            key = (role, str(name), str(item["sha256"]))
             seen.setdefault(key, {"name": key[1], "digest": {"sha256": key[2]}, "annotations": {"role": role}})
         zig = str(record["toolchain"]["zig"])
         seen.setdefault(("zig", zig, ""), {"name": "zig", "uri": f"pkg:pypi/ziglang@{zig}",

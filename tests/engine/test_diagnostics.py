@@ -26,6 +26,9 @@ CASES = {
     "elf-undefined": ("linux-x86_64", "", USES_NOWHERE,
                       "demo@linux-x86_64: link failed: undefined symbol 'nowhere': the plugin uses a symbol nothing "
                       "defines (-z defs is on for Linux)"),
+    "macho-undefined": ("macos-aarch64", "", USES_NOWHERE,
+                        "demo@macos-aarch64: link failed: undefined symbol 'nowhere': the plugin uses a symbol "
+                        "nothing defines"),
 }
 
 
@@ -49,8 +52,8 @@ def test_each_diagnostic_replaces_lld_words(project_factory: Callable[..., Proje
 
 
 def test_every_diagnostic_row_has_a_case() -> None:
-    """Four rows, four cases above: a new row needs its own real link that provokes it."""
-    assert len(engine.DIAGNOSTICS) == len(CASES) == 4
+    """Five rows, five cases above: a new row needs its own real link that provokes it."""
+    assert len(engine.DIAGNOSTICS) == len(CASES) == 5
     for (_, template), (_, _, _, message) in zip(engine.DIAGNOSTICS, CASES.values(), strict=True):
         assert message.endswith(": link failed: " + template.format(message.split("'")[1]))
 

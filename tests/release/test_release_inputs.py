@@ -115,7 +115,7 @@ def test_expected_targets_default_to_the_matrix(capsys, runners: Path, tmp_path:
 def test_wheel_and_tar_zst_and_tar_gz_are_read(capsys, greet_dist: Path, tmp_path: Path) -> None:
     import zstandard  # a test extra (pyproject): never a skip
 
-    wheel = tmp_path / "greet-1.0-py3-none-manylinux_2_17_x86_64.whl"
+    wheel = tmp_path / "greet-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
     write_wheel(wheel, {"greet/greet.cpython-311-x86_64-linux-gnu.so": greet_path(greet_dist, "linux-x86_64"),
                         "greet/__init__.py": b"from ._greet import *\n"})
     raw = io.BytesIO()

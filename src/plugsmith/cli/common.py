@@ -187,7 +187,8 @@ def project_contracts(args: argparse.Namespace) -> list[Path]:
     """The contract files of the project that ``-c FILE`` / ``-C DIR`` (or the current folder) names."""
     from plugsmith import matrix
 
-    return list(dict.fromkeys(p.contract_path for p in matrix.load(config_path(args)).plugins))
+    return list(dict.fromkeys(p.contract_path for p in matrix.load(config_path(args)).plugins
+                               if p.contract_path is not None))
 
 
 def config_path(args: argparse.Namespace) -> Path:

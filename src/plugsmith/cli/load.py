@@ -91,12 +91,17 @@ def _target_of(ins: Inspection, name: str) -> LoadTarget:
 def _from_plan(plan: Plan, loader: Loader) -> list[LoadResult]:
     from plugsmith.errors import InputError
     from plugsmith.inspection import inspect_file
+    from plugsmith.python_ext.load import import_module
     from plugsmith.runtime import LoadResult, LoadTarget
 
     results = []
     for job in plan.jobs:
         target = LoadTarget(name=job.target.name, os=job.target.os, arch=job.target.arch, libc=job.target.libc)
         shown = rel(job.artifact)
+        if job.plugin.is_extension and job.plugin.abi3 is not None:  # dlopen alone cannot bind PyExc_* data
+            results.append(import_module(job.artifact, name=job.plugin.name, abi3=job.plugin.abi3, target=target.name,
+                                         os=target.os, arch=target.arch, display=shown, timeout=loader.timeout))
+            continue
         if not job.artifact.is_file():
             decision = loader.choose(target, builder=job.plugin.builder)
             reason = getattr(decision, "reason", None)

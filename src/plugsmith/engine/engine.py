@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from plugsmith import _fs, header
-from plugsmith.engine import builders, cxx, fingerprint, lock, pext, record, scheduler, zig
+from plugsmith.engine import builders, cxx, extension, fingerprint, lock, pext, record, scheduler, zig
 from plugsmith.errors import BuildError
 from plugsmith.maps import render
 from plugsmith.matrix import Matrix
@@ -90,10 +90,14 @@ DIAGNOSTICS: tuple[tuple[re.Pattern[str], str], ...] = (
     # lld-link names the .def's export as referenced from "<root>" when no object defines it.
     (re.compile(r"lld-link: error: <root>: undefined symbol: ([A-Za-z_][A-Za-z0-9_]*)"),
      "contract symbol '{0}' is not defined by any source of this plugin"),
-    (re.compile(r"lld-link: error: undefined symbol: ([A-Za-z_][A-Za-z0-9_]*)"),
+    # a name declared __declspec(dllimport) (a CPython extension's Py* calls) is shown with that prefix
+    (re.compile(r"lld-link: error: undefined symbol: (?:__declspec\(dllimport\) )?([A-Za-z_][A-Za-z0-9_]*)"),
      "undefined symbol '{0}' (a contract symbol not defined by the sources, or a missing library)"),
     (re.compile(r"ld\.lld: error: undefined symbol: ([A-Za-z_][A-Za-z0-9_]*)"),
      "undefined symbol '{0}': the plugin uses a symbol nothing defines (-z defs is on for Linux)"),
+    # zig's own Mach-O linker: "error: undefined symbol: _name" at the start of a line
+    (re.compile(r"(?m)^error: undefined symbol: _([A-Za-z_][A-Za-z0-9_]*)"),
+     "undefined symbol '{0}': the plugin uses a symbol nothing defines"),
 )
 
 
@@ -124,6 +128,7 @@ def build(plan: Plan, *, jobs: int = 2, cache: Path | None = None, on_event: Eve
     cache = cache or plan.matrix.zig_cache or zig.default_cache()
     zig.zig_argv()  # fail early and clearly when zig is missing
     builders.require(plan)  # and when cmake, meson or go is (exit 2, before anything runs)
+    extension.check(plan)  # python-extension: the host's Python headers exist and are new enough
     notify: Event = on_event or (lambda kind, job, msg: None)
     timeout = step_timeout if step_timeout is not None else getattr(plan.matrix, "step_timeout", None)
     try:
@@ -293,6 +298,11 @@ class _Prepared:
     #: Sources plugsmith generates and compiles with fixed flags, e.g. a C++ plugin's own
     #: operator new/delete on Mach-O (build/cxx.py).
     generated_sources: tuple[Path, ...] = ()
+    #: Flags before the user's cflags (a python-extension's ``-include pyconfig.h`` on Windows).
+    compile_flags: tuple[str, ...] = ()
+    #: A python-extension on Windows: python3.dll's module-definition file, made into the import
+    #: library the link needs (engine/extension.py).
+    python_def: Path | None = None
 
 
 def _prepare(job: Job) -> _Prepared:
@@ -313,8 +323,14 @@ def _prepare(job: Job) -> _Prepared:
     # plugin's own include_dirs. The depfile records it like any header, so a contract change
     # recompiles exactly the sources that include it; same bytes are not rewritten.
     header.write(job.contract, plugin=job.plugin.name, work_dir=work)
-    return _Prepared(map_path=map_path, include_dirs=(header.include_dir(work),),
-                     defines=(header.building_macro(job.plugin.name),), generated_sources=tuple(generated))
+    ext_includes, ext_defines, ext_flags = extension.compile_extras(job)
+    python_def = None
+    if extension.needs_implib(job):
+        python_def = work / extension.DEF_NAME
+        _write_if_changed(python_def, extension.def_text())
+    return _Prepared(map_path=map_path, include_dirs=(header.include_dir(work), *ext_includes),
+                     defines=(header.building_macro(job.plugin.name), *ext_defines),
+                     generated_sources=tuple(generated), compile_flags=ext_flags, python_def=python_def)
 
 
 def _sweep(folder: Path, *, folders: bool = True) -> None:
@@ -419,7 +435,8 @@ def _compile_step(job: Job, root: Path, prepared: _Prepared, source: Path, obj: 
     if generated:  # plugsmith's own source: fixed flags, nothing of the user's
         flags = [*COMPILE_FLAGS[job.format], *cxx.FLAGS, *prefix_map]
     else:
-        flags = [*COMPILE_FLAGS[job.format], *(f.value for f in job.cflags), *(f"-I{d}" for d in includes),
+        flags = [*COMPILE_FLAGS[job.format], *prepared.compile_flags, *(f.value for f in job.cflags),
+                 *(f"-I{d}" for d in includes),
                  *(f"-D{d}" for d in (*prepared.defines, *job.plugin.defines)), *prefix_map, *lang]
     args = (_driver(job), "-target", job.triple, *flags, "-MD", "-MF", "{dep}", "-c", str(source), "-o", "{obj}")
     return _Step(args=args, key=fingerprint.digest(["compile", zig.identity(), job.triple, *args]),
@@ -475,11 +492,12 @@ def _link_step(job: Job, prepared: _Prepared, objects: tuple[Path, ...]) -> _Ste
     implib_name = job.import_library
     fill = {"map": str(prepared.map_path), "library": job.library,
             "import_library": "{implib}" if implib_name else ""}
-    link_flags = [flag.format(**fill) for flag in LINK_FLAGS[job.format]]
+    link_flags = [flag.format(**fill) for flag in extension.link_flags(job, LINK_FLAGS[job.format])]
     args = (_driver(job), "-target", job.triple, "-shared", *(f.value for f in job.ldflags), "-o", "{out}",
             *map(str, _link_inputs(job, objects)), *link_flags)
     key = fingerprint.digest(["link", zig.identity(), job.triple, job.format, job.library, implib_name or "",
-                              *(keep if FORMATS[job.format].hide_in_objects else ()), *args])
+                              *(keep if FORMATS[job.format].hide_in_objects else ()),
+                              *((extension.def_digest(),) if prepared.python_def else ()), *args])
     return _Step(args=args, key=key, record_path=job.work_dir / LINK_RECORD)
 
 
@@ -512,6 +530,8 @@ def _link(state: _JobState, runner: zig.ZigProcesses, prepared: _Prepared, objec
         out = scratch / job.library
         implib = scratch / job.import_library if job.import_library else None
         fill = {"{out}": str(out), "{implib}": str(implib)}
+        if prepared.python_def is not None and not _python_implib(state, runner, prepared.python_def):
+            return False
         try:
             res = runner.run([_fill(a, fill) for a in step.args])
         except zig.Cancelled:
@@ -531,6 +551,27 @@ def _link(state: _JobState, runner: zig.ZigProcesses, prepared: _Prepared, objec
         return state.succeed(done, up_to_date=False)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _python_implib(state: _JobState, runner: zig.ZigProcesses, python_def: Path) -> bool:
+    """A Windows python-extension's link input: python3.dll's import library, made with ``zig dlltool``
+    (0.04 s) into a scratch name, then renamed into the work folder."""
+    job = state.job
+    target = job.work_dir / extension.IMPLIB_NAME
+    scratch = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        try:
+            res = runner.run(extension.implib_args(job, python_def, scratch))
+        except zig.Cancelled:
+            return False
+        state.ran(res)
+        if res.returncode != 0 or not scratch.is_file():
+            return state.fail("making python3.dll's import library failed", res)
+        os.replace(scratch, target)
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            scratch.unlink()
 
 
 def _fill(arg: str, values: dict[str, str]) -> str:

@@ -21,6 +21,7 @@ It is removed with the artifact when a job fails.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -96,8 +97,7 @@ def make(matrix: Matrix, job: Job, sources: list[dict[str, str]]) -> dict[str, A
         "cflags": _flags(job.cflags, matrix),
         "ldflags": _flags(job.ldflags, matrix),
         "settings": settings(matrix, job),
-        "contract": {"path": _rel(job.plugin.contract_path, root),
-                     "sha256": fingerprint.file_sha256(job.plugin.contract_path)},
+        "contract": _contract(job, root),
         "sources": sources,
     }
 
@@ -131,6 +131,16 @@ def _sources(objects: Sequence[Path], root: Path) -> list[dict[str, str]]:
         for stamp in record.inputs if record is not None else ():
             seen.setdefault(_rel(Path(stamp.path), root), stamp.sha256)
     return [{"path": path, "sha256": digest} for path, digest in sorted(seen.items())]
+
+
+def _contract(job: Job, root: Path) -> dict[str, str | None]:
+    """The contract file and its sha256; a python-extension's contract is written by plugsmith
+    (``PyInit_<name>``): no file, the sha256 of its one line per symbol."""
+    path = job.plugin.contract_path
+    if path is None:
+        text = "".join(f"{s.name} {s.kind}\n" for s in job.plugin.contract.symbols)
+        return {"path": None, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    return {"path": _rel(path, root), "sha256": fingerprint.file_sha256(path)}
 
 
 def _hashed(inputs: Sequence[Path], root: Path) -> list[dict[str, str]]:

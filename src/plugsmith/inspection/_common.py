@@ -57,6 +57,12 @@ class Inspection:
     # e.g. ("libstdc++.so.6", ("GLIBCXX_3.4", "CXXABI_1.3")): what auditwheel holds to a policy's ceilings
     version_needs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     file_type: str | None = None  # Mach-O filetype: "dylib", "bundle", "execute", ...; None elsewhere
+    # Symbols the binary takes from elsewhere, as (library, name), in file order: ELF undefined dynamic
+    # symbols with no version need (no library promises them: library ""), Mach-O undefined symbols
+    # with no library ordinal (flat namespace / -undefined dynamic_lookup: library "", leading
+    # underscore stripped), PE every imported name with its DLL. What a CPython extension's
+    # stable-ABI check reads (verify.checks); versioned ELF needs are in ``version_needs``.
+    undefined: tuple[tuple[str, str], ...] = ()
 
     @property
     def export_names(self) -> frozenset[str]:

@@ -165,6 +165,7 @@ def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
         libc=libc_of(interpreter, needed, glibc_max),
         version_defs=version_defs,
         version_needs=needs,
+        undefined=tuple(("", name) for name in _elf_unversioned_undefined(lief, binary)),
     )
     return (inspection,)
 
@@ -232,6 +233,18 @@ def _elf_exports(binary: Any, version_nodes: frozenset[str]) -> Iterator[Export]
             continue  # GNU ld's NODE@@NODE: names a version, is not an export
         yield Export(name=name, kind=_STT_KIND.get(info & 0xF, "unknown"), version=version,
                      default_version=default)
+
+
+def _elf_unversioned_undefined(lief: Any, binary: Any) -> Iterator[str]:
+    """Undefined ``.dynsym`` names that no version need ties to a library (lld writes index 0 or 1,
+    "local" / "global", for a symbol it left undefined without finding it in any input library)."""
+    weak = lief.ELF.Symbol.BINDING.WEAK
+    for sym in binary.dynamic_symbols:
+        if sym.shndx != 0 or not sym.name or sym.binding == weak:  # a weak reference may stay unresolved
+            continue
+        version = sym.symbol_version
+        if version is None or not version.has_auxiliary_version:
+            yield _text(sym.name)
 
 
 def _elf_version(sym: Any) -> tuple[str | None, bool]:

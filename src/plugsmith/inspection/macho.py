@@ -341,7 +341,23 @@ def _macho_inspection(lief: Any, path: Path, binary: Any, layout: _Slice, trie: 
         slice_index=slice_index,
         min_os=_macho_min_os(binary),
         file_type=_FILE_TYPES.get(layout.filetype, f"filetype-{layout.filetype}"),
+        undefined=tuple(("", name) for name in _macho_unbound(lief, binary)),
     )
+
+
+#: Library ordinals of an undefined symbol that name no library: 0 (SELF_LIBRARY_ORDINAL, what a
+#: flat-namespace image writes) and 0xFE (DYNAMIC_LOOKUP_ORDINAL, ``-undefined dynamic_lookup``).
+_NO_LIBRARY_ORDINALS = frozenset({0, 0xFE})
+
+
+def _macho_unbound(lief: Any, binary: Any) -> Iterator[str]:
+    """Undefined external symbols the loader finds in whatever image is loaded (a CPython extension's
+    Py* names), one leading underscore stripped (the C name)."""
+    undefined = lief.MachO.Symbol.CATEGORY.UNDEFINED
+    for sym in binary.symbols:
+        if sym.category == undefined and sym.library_ordinal in _NO_LIBRARY_ORDINALS:
+            name = _text(sym.name)
+            yield name[1:] if name.startswith("_") else name
 
 
 def _macho_min_os(binary: Any) -> str | None:

@@ -185,6 +185,8 @@ def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
         exports=table.exports,
         imports=tuple(_text(i.name) for i in binary.imports),
         soname=table.dll_name,
+        undefined=tuple((_text(i.name), _text(e.name)) for i in binary.imports for e in i.entries
+                        if not e.is_ordinal and e.name),
     )
     return (inspection,)
 

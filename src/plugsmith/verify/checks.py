@@ -12,6 +12,7 @@ dependency, and that artifact is judged on its own imports.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
@@ -22,7 +23,7 @@ from plugsmith.policy import DEBUG_CRT, DEFAULT_IMPORTS, Policy, version_key
 from plugsmith.verify import ecosystem
 from plugsmith.verify.collect import Artifact
 from plugsmith.verify.model import PolicyCheck, TargetResult, Verdict
-from plugsmith.verify.wheel_tags import PlatformTag, platforms
+from plugsmith.verify.wheel_tags import PlatformTag, abi3_version, interpreter_tags, platforms
 
 #: Apple Silicon Macs shipped with macOS 11: pip installs a ``macosx_10_x_universal2`` wheel there and
 #: delocate treats 11.0 as the floor of an arm64 slice, so its minos is held to at least 11.0.
@@ -186,6 +187,9 @@ def _checks(result: TargetResult, artifact: Artifact, policy: Policy, baselines:
         checks.append(_wheel_tag(artifact, wheel, release))
     if artifact.role == "extension":
         checks.append(_python_abi(ins))
+        stable = _stable_abi(artifact)
+        if stable is not None:
+            checks.append(stable)
     if ("glibc" in row.policy_checks and glibc_max is not None
             and not (tag_linux and "glibc_max" not in policy.explicit)):
         checks.append(_glibc(artifact, glibc_max, release))
@@ -297,6 +301,98 @@ def _python_abi(ins: Inspection) -> PolicyCheck:
     return PolicyCheck(name="python-abi", passed=True, message="does not link libpython")
 
 
+#: A version-specific CPython extension module's file name (``spam.cpython-311-x86_64-linux-gnu.so``,
+#: ``spam.cp311-win_amd64.pyd``): it loads on that one minor version only, so an abi3 wheel cannot hold it.
+_VERSION_SPECIFIC = re.compile(r"\.(?:cpython-3\d+[^.]*\.so|cp3\d+-[^.]+\.pyd)$")
+
+
+def _abi3_promise(artifact: Artifact) -> tuple[tuple[int, int] | None, bool]:
+    """(the oldest CPython it must load on, whether it is a stable-ABI module at all): from the build
+    (``abi3:``), the wheel's ``cp3X-abi3`` tag, or its name (``.abi3.so``) / import of python3.dll."""
+    from plugsmith import python_ext
+
+    if artifact.python_abi is not None:
+        return python_ext.version_tuple(artifact.python_abi), True
+    tagged = abi3_version(artifact.container)
+    if tagged is not None:
+        return tagged, True
+    name = _base(_member(str(artifact.inspection.path)))
+    dll = any(i.lower() == python_ext.PYTHON3_DLL for i in artifact.inspection.imports)
+    return None, name.endswith(".abi3.so") or dll
+
+
+def _stable_abi(artifact: Artifact) -> PolicyCheck | None:
+    """A stable-ABI (abi3) extension may use CPython's stable ABI only, and only what its promised
+    oldest CPython has: anything else fails to load (or crashes) on other interpreters. On ELF and
+    Mach-O it also replaces ``-z defs``: an undefined name that is neither CPython's nor tied to a
+    library is a symbol nothing will provide. None for a version-specific module (not judged)."""
+    from plugsmith import python_ext
+
+    version, abi3 = _abi3_promise(artifact)
+    if not abi3:
+        return None
+    ins = artifact.inspection
+    dll_api = format_row(ins.format).python_api == "dll"
+    table = python_ext.stable_abi()
+    outside, newer, unresolved, dlls = [], [], [], []
+    # a name plugsmith's list does not know may be a later CPython's addition: not judged then
+    beyond_list = version is not None and version > table.newest
+    # an unversioned undefined name may come from a needed library without symbol versions (a grafted
+    # libzmq): only a module whose every needed library versions its symbols (glibc's) is judged
+    versioned = {library for library, _ in ins.version_needs}
+    judge_unresolved = ins.libc != "musl" and all(i in versioned for i in ins.imports)
+    for library, name in ins.undefined:
+        if dll_api:
+            if not ecosystem.PYTHON_DLL.match(library):
+                continue  # system DLLs: the imports check judges them
+            if library.lower() != python_ext.PYTHON3_DLL:
+                dlls.append(library)
+        elif library:
+            continue
+        item = table.get(name)
+        windows_only = item is not None and item.ifdef in python_ext.WINDOWS_ONLY and not dll_api
+        if item is None or windows_only:
+            if dll_api or name.startswith(("Py", "_Py")):
+                if not beyond_list:
+                    outside.append(name)
+            elif judge_unresolved:  # musl's own symbols carry no versions: not told apart
+                unresolved.append(name)
+        elif version is not None and item.added > version:
+            newer.append(f"{name} (added in {item.added_text})")
+    promise = f"abi3 for CPython {version[0]}.{version[1]}+" if version else "abi3"
+    findings = ((outside, "uses {}, not in CPython's stable ABI"),
+                (newer, "uses {}, newer than its " + promise + " promise"),
+                (dlls, "imports {}: a version-specific CPython DLL, not python3.dll"),
+                (unresolved, "leaves {} undefined: neither CPython's nor from a library it links"))
+    problems = [template.format(", ".join(sorted(set(names)))) for names, template in findings if names]
+    if problems:
+        return PolicyCheck(name="stable-abi", passed=False,
+                           message=f"{promise} extension module {'; '.join(problems)}")
+    count = len({name for library, name in ins.undefined if table.get(name) is not None
+                 and (ecosystem.PYTHON_DLL.match(library) if dll_api else not library)})
+    return PolicyCheck(name="stable-abi", passed=True,
+                       message=f"{promise}: {count} Python symbol{'' if count == 1 else 's'}, all in CPython's "
+                               f"stable ABI (list of commit {table.source_commit[:12]})")
+
+
+def _wheel_python(artifact: Artifact) -> str | None:
+    """What the wheel's Python and ABI tags say against a CPython extension module inside, or None."""
+    tags = interpreter_tags(artifact.container)
+    if tags is None or artifact.role != "extension":
+        return None
+    pythons, abis = tags
+    name = _member(str(artifact.inspection.path)).rsplit("/", 1)[-1]
+    tag = f"{'.'.join(pythons)}-{'.'.join(abis)}"
+    if abis == ("none",):
+        return (f"{tag} wheel holds the CPython extension module {name}: it promises any Python, so pip would "
+                "install it where the module cannot load (tag it cp3X-abi3 or cp3XY-cp3XY)")
+    if "abi3" in abis and _VERSION_SPECIFIC.search(name):
+        return f"{tag} wheel holds {name}, built for one CPython version, not the stable ABI"
+    if "abi3" in abis and abi3_version(artifact.container) is None:
+        return f"{tag} wheel: an abi3 tag needs a CPython Python tag (cp3X) naming the oldest version"
+    return None
+
+
 def _wheel_tag(artifact: Artifact, wheel: _Wheel, release: _Release) -> PolicyCheck:
     """The wheel's platform tag is a promise about every binary inside: machine, libc and its
     version ceiling, macOS deployment target, fat slices."""
@@ -310,7 +406,7 @@ def _wheel_tag(artifact: Artifact, wheel: _Wheel, release: _Release) -> PolicyCh
                            message=f"{wheel.text} wheel holds an {what}: a pure-Python tag promises no native code")
     if not wheel.matching:
         return PolicyCheck(name="wheel-tag", passed=False, message=f"{wheel.text} wheel holds an {what}")
-    problems = []
+    problems = [p for p in (_wheel_python(artifact),) if p]
     tag = wheel.linux()
     if tag is not None and tag.libc is not None and tag.version is not None:
         libc = _libc(ins)

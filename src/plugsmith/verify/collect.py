@@ -94,6 +94,9 @@ class Artifact:
     container: str | None = None  # the archive (wheel, zip, tarball) it came from, by display name
     role: Role = "library"  # a plugin library, a Python extension module, or a vendored dependency
     variant: str | None = None  # what tells it from another artifact of the same plugin and target
+    #: A CPython extension built for the stable ABI: the oldest CPython it promises to load on
+    #: ("3.9", the plugin's ``abi3:``); None when not known (a wheel's cp39-abi3 tag also says it).
+    python_abi: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,9 +142,11 @@ def from_build(plan: Plan, result: BuildResult | None = None, *, cache: CacheCho
         found.append((Found(path=path, display=display_path(path), explicit=True), job.plugin.name, job.target.name))
     artifacts, broken = identify([f for f, _, _ in found], cache=cache)
     named_by = {f.display: (plugin, target) for f, plugin, target in found}
+    abi3 = {job.plugin.name: job.plugin.abi3 for job in plan.jobs}
     # the job says what each artifact is: no guessing of names, targets or variants from file names
     named = tuple(replace(a, plugin=named_by[str(a.inspection.path)][0], target=named_by[str(a.inspection.path)][1],
-                          variant=None) for a in artifacts)
+                          variant=None, python_abi=abi3.get(named_by[str(a.inspection.path)][0]))
+                  for a in artifacts)
     files: list[ShippedFile] = []
     for f, _, _ in found:
         files.append(shipped(f.path, f.display, "binary"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
 
-__all__ = ["PlatformTag", "is_wheel", "platforms"]
+__all__ = ["PlatformTag", "abi3_version", "interpreter_tags", "is_wheel", "platforms"]
 
 #: Legacy manylinux names (PEP 600): manylinux1 = manylinux_2_5, manylinux2010 = 2_12, manylinux2014 = 2_17.
 MANYLINUX_ALIASES: dict[str, tuple[int, int]] = {"manylinux1": (2, 5), "manylinux2010": (2, 12),
@@ -76,6 +76,30 @@ def platforms(container: str | None) -> tuple[PlatformTag, ...] | None:
     if len(parts) not in (5, 6):
         return None
     return tuple(_tag(tag) for tag in parts[-1].split("."))
+
+
+def interpreter_tags(container: str | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The Python and ABI tags of the wheel ``container`` (``(("cp39",), ("abi3",))``), each possibly a
+    compressed set (``py2.py3``); None when it is not a wheel name of five or six parts."""
+    if not is_wheel(container):
+        return None
+    parts = PurePosixPath(str(container)).name[: -len(".whl")].split("-")
+    if len(parts) not in (5, 6):
+        return None
+    return tuple(parts[-3].split(".")), tuple(parts[-2].split("."))
+
+
+_CPYTHON = re.compile(r"^cp3(\d+)$")
+
+
+def abi3_version(container: str | None) -> tuple[int, int] | None:
+    """The oldest CPython an ``abi3`` wheel promises to load on (``cp39-abi3`` -> (3, 9)); None when
+    the wheel is not tagged abi3 (PEP 425: the Python tag names the oldest version for abi3)."""
+    tags = interpreter_tags(container)
+    if tags is None or "abi3" not in tags[1]:
+        return None
+    minors = [int(m.group(1)) for m in (_CPYTHON.match(t) for t in tags[0]) if m]
+    return (3, min(minors)) if minors else None
 
 
 def _tag(tag: str) -> PlatformTag:

@@ -95,7 +95,7 @@ def build_sdist(sdist_directory: str, config_settings: ConfigSettings = None) ->
     base = f"{meta.file_name}-{version}"
     files = {root / "pyproject.toml", matrix.config_path.resolve(), root / PIN_FILE}
     for plugin in matrix.plugins:
-        files |= {plugin.contract_path, *plugin.sources}
+        files |= {*([plugin.contract_path] if plugin.contract_path else []), *plugin.sources}
         files |= {f for d in plugin.include_dirs for f in d.rglob("*") if f.is_file()}
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:

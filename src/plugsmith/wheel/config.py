@@ -50,6 +50,9 @@ class WheelMetadata:
     summary: str
     license: str | None = None
     requires_python: str = DEFAULT_REQUIRES_PYTHON
+    #: ``wheel: requires_python`` was written: kept as is; otherwise a wheel holding an abi3
+    #: extension module says ``>=3.X`` of its ``abi3: "3.X"`` (pack.py).
+    requires_python_set: bool = False
 
     @property
     def file_name(self) -> str:
@@ -137,8 +140,10 @@ def _specifier_problem(text: str) -> str | None:
     return None
 
 
-def resolve(config: WheelConfig, project: str) -> WheelMetadata:
-    """The metadata of a project's wheels: the section's values over defaults from the project name."""
+def resolve(config: WheelConfig, project: str, *, extensions_only: bool = False) -> WheelMetadata:
+    """The metadata of a project's wheels: the section's values over defaults from the project name.
+    ``extensions_only``: every plugin is a CPython extension module (no ctypes loader: the default
+    summary says so)."""
     name = config.name or project
     problem = name_problem(name)
     if problem:
@@ -147,6 +152,8 @@ def resolve(config: WheelConfig, project: str) -> WheelMetadata:
     problem = package_problem(package)
     if problem:
         raise ConfigError(f"{problem} (made from the name {name!r}); set wheel: package: in build_matrix.yaml")
-    return WheelMetadata(name=name, package=package,
-                         summary=config.summary or f"Native {name} libraries built by plugsmith, loaded with ctypes",
-                         license=config.license, requires_python=config.requires_python or DEFAULT_REQUIRES_PYTHON)
+    default_summary = (f"CPython extension modules of {name} built by plugsmith" if extensions_only
+                       else f"Native {name} libraries built by plugsmith, loaded with ctypes")
+    return WheelMetadata(name=name, package=package, summary=config.summary or default_summary,
+                         license=config.license, requires_python=config.requires_python or DEFAULT_REQUIRES_PYTHON,
+                         requires_python_set=config.requires_python is not None)

@@ -204,7 +204,8 @@ class Go:
         except OSError:
             ctx.steps.fail(f"go build wrote no {go_header.name} to read the //export functions from", res)
             return None
-        problems = contract_problems(job.contract, exported, where=display_path(job.plugin.contract_path))
+        where = display_path(job.plugin.contract_path) if job.plugin.contract_path else job.plugin.name
+        problems = contract_problems(job.contract, exported, where=where)
         if problems:
             ctx.steps.fail("; ".join(problems))
             return None

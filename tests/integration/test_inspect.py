@@ -457,3 +457,27 @@ def test_non_utf8_export_name_is_escaped_text(plugin_artifacts: dict[str, Path],
     names = sorted(e.name for e in ins.exports)
     assert "plu\\xffin_init" in names
     assert all(isinstance(n, str) for n in names)
+
+
+def test_every_artifact_reads_the_same_with_lief(plugin_artifacts: dict[str, Path]) -> None:
+    """plugsmith's own readers against lief (plugsmith.inspection._lief), every field of every
+    artifact: plugins, objects, executables, the fat file and the patched variants."""
+    from plugsmith.inspection import _lief as lief_reader
+
+    assert len(plugin_artifacts) >= 12
+    for key, path in sorted(plugin_artifacts.items()):
+        assert inspect_file(path) == lief_reader.inspect_file(path), key
+
+
+def test_stripped_section_headers_read_through_the_dynamic_entries(plugin_artifacts: dict[str, Path],
+                                                                   tmp_path: Path) -> None:
+    """An ELF without section headers (e_shoff = e_shnum = 0, as sstrip leaves it) still loads: the
+    tables are found through the dynamic entries and the hash table, with the same answer."""
+    for key in ELF_KEYS:
+        data = bytearray(plugin_artifacts[key].read_bytes())
+        struct.pack_into("<Q", data, 0x28, 0)  # e_shoff
+        struct.pack_into("<HHH", data, 0x3C, 0, 0, 0)  # e_shnum, e_shstrndx (and e_shentsize)
+        stripped = _write(tmp_path / f"{key}-stripped.so", bytes(data))
+        (ours,) = inspect_file(stripped)
+        (full,) = inspect_file(plugin_artifacts[key])
+        assert ours == Inspection(**{**{f: getattr(full, f) for f in full.__dataclass_fields__}, "path": stripped})

@@ -85,7 +85,12 @@ _FORMAT_NAME = {"elf": "ELF", "macho": "Mach-O", "fat": "fat Mach-O", "pe": "PE"
 
 def inspect_file(path: Path) -> tuple[Inspection, ...]:
     """Inspect one file; a fat Mach-O gives one Inspection per slice (in header order)."""
-    path = Path(path)
+    return _inspect_with(Path(path), _INSPECTORS)
+
+
+def _inspect_with(path: Path, inspectors: dict[str, Callable[[Path, Data], tuple[Inspection, ...]]]
+                  ) -> tuple[Inspection, ...]:
+    """``path`` mapped, sniffed and read by ``inspectors[container]``; every failure one InputError."""
     with _mapped(path) as data:
         container = _sniff(lambda offset, size: data[offset : offset + size])
         if container is None:
@@ -93,12 +98,12 @@ def inspect_file(path: Path) -> tuple[Inspection, ...]:
             raise _input_error(path, what)
         name = _FORMAT_NAME[container]
         try:
-            return _INSPECTORS[container](path, data)
+            return inspectors[container](path, data)
         except InputError:
             raise
         except _Bad as exc:
             raise _input_error(path, f"malformed {name}: {exc}") from exc
-        except Exception as exc:  # lief raises all sorts; none may escape as a traceback
+        except Exception as exc:  # the cross-check's lief raises all sorts; none may escape as a traceback
             raise _input_error(path, f"cannot parse as {name}: {type(exc).__name__}: {exc}") from exc
 
 

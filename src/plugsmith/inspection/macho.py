@@ -6,7 +6,6 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from plugsmith.inspection._common import (
     _FAT_MAGIC_64,
@@ -16,10 +15,8 @@ from plugsmith.inspection._common import (
     Inspection,
     _Bad,
     _check_extents,
+    _check_parse_size,
     _format_version,
-    _lief_config,
-    _lief_parse,
-    _load_lief,
     _text,
     _unpack,
 )
@@ -50,6 +47,16 @@ _SECTION_HAS_CODE = 0x80000000 | 0x400  # S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME
 _ZEROFILL_TYPES = frozenset({0x1, 0xC, 0x12})  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL
 _EXPORT_KIND_MASK, _EXPORT_KIND_THREAD_LOCAL, _EXPORT_KIND_ABSOLUTE = 0x3, 0x1, 0x2
 _EXPORT_REEXPORT = 0x8
+_LC_ID_DYLIB, _LC_BUILD_VERSION = 0xD, 0x32
+_DYLIB_COMMANDS = {  # what lief reads as a DylibCommand; the ID names the library itself
+    _LC_ID_DYLIB: "LC_ID_DYLIB",
+    0xC: "LC_LOAD_DYLIB",
+    0x80000018: "LC_LOAD_WEAK_DYLIB",
+    0x8000001F: "LC_REEXPORT_DYLIB",
+    0x20: "LC_LAZY_LOAD_DYLIB",
+    0x80000023: "LC_LOAD_UPWARD_DYLIB",
+}
+_LC_VERSION_MIN = frozenset({0x24, 0x25, 0x2F, 0x30})  # MACOSX, IPHONEOS, TVOS, WATCHOS
 _FILE_TYPES = {1: "object", 2: "execute", 6: "dylib", 7: "dylinker", 8: "bundle", 9: "dylib_stub", 0xB: "kext_bundle"}
 
 
@@ -82,7 +89,7 @@ class _MachoSegment:
 class _MachoCommands:
     end: str  # struct byte order
     is64: bool
-    commands: tuple[tuple[int, int], ...]  # (cmd, absolute offset of the command in the file)
+    commands: tuple[tuple[int, int, int], ...]  # (cmd, absolute offset of the command in the file, cmdsize)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +105,7 @@ class _Slice:
     sections: tuple[_MachoSection, ...]
     trie: tuple[int, int] | None  # (offset in the slice, size) of the export trie
     parse_size: int  # where (in the file) the last table, segment or section of this image ends
+    walk: _MachoCommands
 
 
 def _macho_slice(data: Data, base: int, size: int) -> _Slice:
@@ -113,24 +121,25 @@ def _macho_slice(data: Data, base: int, size: int) -> _Slice:
     _, cputype, _, filetype, ncmds, sizeofcmds, _ = _unpack(end + "IiiIIII", data, base, "Mach-O header")
     commands_end = _check_extents([("load commands", header_size, sizeofcmds)], size, where)
     walk = _MachoCommands(end, is64, _macho_commands(data, base + header_size, end, ncmds, sizeofcmds))
-    segments = [_segment(data, at, walk, cmd) for cmd, at in walk.commands if cmd in (_LC_SEGMENT, _LC_SEGMENT_64)]
-    extents = [ext for cmd, at in walk.commands for ext in _command_extents(data, at, walk, cmd)]
+    segments = [_segment(data, at, walk, cmd) for cmd, at, _ in walk.commands if cmd in (_LC_SEGMENT, _LC_SEGMENT_64)]
+    extents = [ext for cmd, at, _ in walk.commands for ext in _command_extents(data, at, walk, cmd)]
     extents += [(f"segment {s.name}", s.fileoff, s.filesize) for s in segments]
     extents += [ext for s in segments for sect in s.sections for ext in sect.extents()]
     contents_end = _check_extents(extents, size, where)
     bases = [s.vmaddr for s in segments if s.fileoff == 0 and s.filesize]
     sections = tuple(sect for s in segments for sect in s.sections)
     return _Slice(base, size, cputype, filetype, ncmds, bases[0] if bases else 0, sections, _trie_location(data, walk),
-                  base + max(commands_end, contents_end))
+                  base + max(commands_end, contents_end), walk)
 
 
-def _macho_commands(data: Data, start: int, end: str, ncmds: int, sizeofcmds: int) -> tuple[tuple[int, int], ...]:
+def _macho_commands(data: Data, start: int, end: str, ncmds: int,
+                    sizeofcmds: int) -> tuple[tuple[int, int, int], ...]:
     commands, position = [], 0
     for index in range(ncmds):
         cmd, cmdsize = _unpack(end + "II", data, start + position, "load command")
         if cmdsize < 8 or position + cmdsize > sizeofcmds:
             raise _Bad(f"load command {index} (cmd {cmd:#x}, size {cmdsize}) overruns the load command area")
-        commands.append((cmd, start + position))
+        commands.append((cmd, start + position, cmdsize))
         position += cmdsize
     return tuple(commands)
 
@@ -182,10 +191,10 @@ def _command_extents(data: Data, at: int, walk: _MachoCommands, cmd: int) -> Ite
 
 def _trie_location(data: Data, walk: _MachoCommands) -> tuple[int, int] | None:
     """LC_DYLD_EXPORTS_TRIE (ld64 >= 12) wins over the export part of LC_DYLD_INFO[_ONLY] (what zig writes)."""
-    for cmd, at in walk.commands:
+    for cmd, at, _ in walk.commands:
         if cmd == _LC_DYLD_EXPORTS_TRIE:
             return _unpack(walk.end + "II", data, at + 8, "LC_DYLD_EXPORTS_TRIE")
-    for cmd, at in walk.commands:
+    for cmd, at, _ in walk.commands:
         if cmd in (_LC_DYLD_INFO, _LC_DYLD_INFO_ONLY):
             return _unpack(walk.end + "II", data, at + 40, "LC_DYLD_INFO")
     return None
@@ -277,31 +286,11 @@ def inspect_fat(path: Path, data: Data) -> tuple[Inspection, ...]:
     return _inspect_macho(path, data, slices, fat=True, parse_size=max(s.offset + s.size for s in slices))
 
 
-#: What verification reads: load commands and the export trie; not the dyld binding and rebase
-#: opcodes (lief's defaults parse them). lief has no switch for the symbol table (LC_SYMTAB),
-#: which it always reads: on a large library that is most of its time.
-_LEAN: tuple[tuple[str, bool], ...] = (
-    ("parse_dyld_exports", True),
-    ("parse_dyld_bindings", False),
-    ("parse_dyld_rebases", False),
-    ("fix_from_memory", False),
-)
-
-
 def _inspect_macho(path: Path, data: Data, slices: list[_Slice], *, fat: bool,
                    parse_size: int) -> tuple[Inspection, ...]:
-    tries = [_slice_trie(data, layout) for layout in slices]
-    lief = _load_lief()
-    # keep ``parsed`` alive while its binaries are used (lief owns them)
-    parsed = _lief_parse(lief.MachO.parse, data, parse_size, _lief_config(lief.MachO.ParserConfig, _LEAN))
-    if parsed is None or parsed.size != len(slices):
-        raise _Bad(f"headers declare {len(slices)} image(s), lief parsed {0 if parsed is None else parsed.size}")
-    result = []
-    for index, (layout, trie) in enumerate(zip(slices, tries, strict=True)):
-        binary = parsed.at(index)
-        _check_macho_consistency(binary, layout, trie, index)
-        result.append(_macho_inspection(lief, path, binary, layout, trie, index if fat else None))
-    return tuple(result)
+    _check_parse_size(parse_size)
+    return tuple(_macho_inspection(path, data, layout, _slice_trie(data, layout), index if fat else None)
+                 for index, layout in enumerate(slices))
 
 
 def _slice_trie(data: Data, layout: _Slice) -> list[_TrieExport]:
@@ -311,44 +300,46 @@ def _slice_trie(data: Data, layout: _Slice) -> list[_TrieExport]:
     return _walk_trie(data, layout.offset + offset, size)
 
 
-def _check_macho_consistency(binary: Any, layout: _Slice, trie: list[_TrieExport], index: int) -> None:
-    if len(binary.commands) != layout.ncmds:
-        raise _Bad(f"image {index}: header declares {layout.ncmds} load commands, lief parsed {len(binary.commands)}")
-    if binary.has_dyld_exports_trie:
-        theirs = binary.dyld_exports_trie.exports
-    elif binary.has_dyld_info:
-        theirs = binary.dyld_info.exports
-    else:
-        theirs = []
-    lief_names = sorted(e.symbol.name if e.has_symbol else "" for e in theirs)
-    if lief_names != sorted(e.name for e in trie):
-        raise _Bad(f"image {index}: the export trie walk found {len(trie)} names, lief {len(lief_names)} others")
-
-
-def _macho_inspection(lief: Any, path: Path, binary: Any, layout: _Slice, trie: list[_TrieExport],
+def _macho_inspection(path: Path, data: Data, layout: _Slice, trie: list[_TrieExport],
                       slice_index: int | None) -> Inspection:
-    dylibs = [c for c in binary.commands if isinstance(c, lief.MachO.DylibCommand)]
-    id_type = lief.MachO.LoadCommand.TYPE.ID_DYLIB
-    own_ids = [_text(c.name) for c in dylibs if c.command == id_type]
+    dylibs = [(cmd, _dylib_name(data, at, size, layout.walk.end)) for cmd, at, size in layout.walk.commands
+              if cmd in _DYLIB_COMMANDS]
+    own_ids = [name for cmd, name in dylibs if cmd == _LC_ID_DYLIB]
     return Inspection(
         path=path,
         format="macho",
         arch=_CPU_ARCH.get(layout.cputype, f"cpu-{layout.cputype:#x}"),
         os="macos",
         exports=tuple(_macho_export(entry, layout) for entry in trie),
-        imports=tuple(_text(c.name) for c in dylibs if c.command != id_type),
+        imports=tuple(name for cmd, name in dylibs if cmd != _LC_ID_DYLIB),
         soname=own_ids[0] if own_ids else None,
         slice_index=slice_index,
-        min_os=_macho_min_os(binary),
+        min_os=_macho_min_os(data, layout.walk),
         file_type=_FILE_TYPES.get(layout.filetype, f"filetype-{layout.filetype}"),
     )
 
 
-def _macho_min_os(binary: Any) -> str | None:
-    if binary.has_build_version:
-        return _format_version(binary.build_version.minos)
-    if binary.has_version_min:
-        return _format_version(binary.version_min.version)
+def _dylib_name(data: Data, at: int, size: int, end: str) -> str:
+    """A dylib command's install name: the C string at its name offset, inside the command."""
+    what = _DYLIB_COMMANDS[_unpack(end + "I", data, at, "load command")[0]]
+    (offset,) = _unpack(end + "I", data, at + 8, what)
+    if not 12 <= offset < size:
+        raise _Bad(f"{what} at file offset {at} puts its name at {offset}, outside its {size} bytes")
+    stop = data.find(b"\0", at + offset, at + size)
+    if stop < 0:
+        raise _Bad(f"{what} at file offset {at}: the name is not terminated inside the command")
+    return bytes(data[at + offset : stop]).decode("utf-8", "backslashreplace")
+
+
+def _macho_min_os(data: Data, walk: _MachoCommands) -> str | None:
+    """LC_BUILD_VERSION's minos, else an LC_VERSION_MIN_* command's version (xxxx.yy.zz nibbles)."""
+    found = [(cmd, at) for cmd, at, _ in walk.commands if cmd == _LC_BUILD_VERSION or cmd in _LC_VERSION_MIN]
+    for wanted in (lambda c: c == _LC_BUILD_VERSION, lambda c: c in _LC_VERSION_MIN):
+        for cmd, at in found:
+            if wanted(cmd):
+                offset = 12 if cmd == _LC_BUILD_VERSION else 8
+                (packed,) = _unpack(walk.end + "I", data, at + offset, "version command")
+                return _format_version((packed >> 16, (packed >> 8) & 0xFF, packed & 0xFF))
     return None
 
 

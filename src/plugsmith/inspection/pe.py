@@ -5,7 +5,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from plugsmith.inspection._common import (
     Data,
@@ -15,10 +14,7 @@ from plugsmith.inspection._common import (
     _Bad,
     _c_string,
     _check_extents,
-    _lief_config,
-    _lief_parse,
-    _load_lief,
-    _text,
+    _check_parse_size,
     _unpack,
 )
 
@@ -26,7 +22,9 @@ from plugsmith.inspection._common import (
 
 _PE_ARCH = {0x8664: "x86_64", 0xAA64: "aarch64", 0x14C: "x86", 0x1C4: "arm", 0x1C0: "arm", 0xA641: "arm64ec"}
 _IMAGE_SCN_MEM_EXECUTE = 0x20000000
-_DIR_EXPORT, _DIR_SECURITY = 0, 4
+_DIR_EXPORT, _DIR_IMPORT, _DIR_SECURITY = 0, 1, 4
+_IMPORT_DESCRIPTOR_SIZE = 20
+_MIN_DLL_NAME = 4
 _PE_MAX_EXPORTS = 0x10000  # ordinals are 16-bit
 
 
@@ -156,46 +154,40 @@ def _pe_export(data: Data, layout: _PeLayout, name: str, ordinal: int, rva: int,
     return Export(name=name, kind=kind, ordinal=ordinal)
 
 
-#: What verification reads: the export and import directories; not resources, the signature,
-#: relocations, exception tables or the ARM64X nested image (lief's defaults parse all of them).
-_LEAN: tuple[tuple[str, bool], ...] = (
-    ("parse_exports", True),
-    ("parse_imports", True),
-    ("parse_rsrc", False),
-    ("parse_signature", False),
-    ("parse_reloc", False),
-    ("parse_exceptions", False),
-    ("parse_arm64x_binary", False),
-)
+def _pe_imports(data: Data, layout: _PeLayout) -> tuple[str, ...]:
+    """The DLL names of the import directory, in order, up to its all-zero terminator. A descriptor
+    that no section's file bytes back reads as zeros, as the loader maps it: the end (a debug-only
+    ``.exe.debug`` keeps the section table but none of the bytes). As lief does, a descriptor
+    without a name also ends the table and a name that cannot be a DLL's (under 4 bytes or not
+    printable ASCII) is skipped; delay-load imports are not part of it."""
+    if len(layout.directories) <= _DIR_IMPORT or layout.directories[_DIR_IMPORT][0] == 0:
+        return ()
+    rva, names = layout.directories[_DIR_IMPORT][0], list[str]()
+    while True:
+        try:
+            at = layout.rva_to_offset(rva, _IMPORT_DESCRIPTOR_SIZE, "import directory")
+        except _Bad:
+            return tuple(names)
+        descriptor = struct.unpack_from("<IIIII", data, at)
+        if not any(descriptor) or descriptor[3] == 0:
+            return tuple(names)
+        name = _pe_string(data, layout, descriptor[3], "imported DLL name")
+        if len(name) >= _MIN_DLL_NAME and name.isascii() and name.isprintable():
+            names.append(name)
+        rva += _IMPORT_DESCRIPTOR_SIZE
 
 
 def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
     layout = _pe_layout(data)
+    _check_parse_size(layout.parse_size)
     table = _pe_exports(data, layout)
-    lief = _load_lief()
-    binary = _lief_parse(lief.PE.parse, data, layout.parse_size, _lief_config(lief.PE.ParserConfig, _LEAN))
-    if binary is None:
-        raise _Bad("lief could not parse it")
-    _check_pe_consistency(binary, layout, table)
     inspection = Inspection(
         path=path,
         format="pe",
         arch=_PE_ARCH.get(layout.machine, f"pe-machine-{layout.machine:#x}"),
         os="windows",
         exports=table.exports,
-        imports=tuple(_text(i.name) for i in binary.imports),
+        imports=_pe_imports(data, layout),
         soname=table.dll_name,
     )
     return (inspection,)
-
-
-def _check_pe_consistency(binary: Any, layout: _PeLayout, table: _PeExports) -> None:
-    if len(binary.sections) != len(layout.sections):
-        raise _Bad(f"headers declare {len(layout.sections)} sections, lief parsed {len(binary.sections)}")
-    lief_export = binary.get_export() if binary.has_exports else None
-    ours: set[int] = {e.ordinal for e in table.exports if e.ordinal is not None}
-    theirs: set[int] = {int(e.ordinal) for e in lief_export.entries} if lief_export is not None else set()
-    if ours != theirs:
-        example = min(ours ^ theirs)
-        raise _Bad(f"lief and the export directory disagree on ordinals ({len(ours)} vs {len(theirs)} exports, "
-                   f"e.g. ordinal {example})")

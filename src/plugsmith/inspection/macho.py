@@ -229,6 +229,8 @@ class _TrieExport:
 
 
 def _uleb(data: Data, position: int, limit: int) -> tuple[int, int]:
+    if position < limit and data[position] < 0x80:  # one byte: most flags, sizes and child counts
+        return data[position], position + 1
     value = shift = 0
     while True:
         if position >= limit or shift > 63:

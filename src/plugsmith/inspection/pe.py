@@ -55,7 +55,10 @@ class _PeLayout:
         raise _Bad(f"{what} (RVA {rva:#x}, {size} bytes) is outside the file's sections")
 
     def section_of(self, rva: int) -> _PeSection | None:
-        return next((s for s in self.sections if s.rva <= rva < s.rva + max(s.virtual_size, s.raw_size)), None)
+        for s in self.sections:  # a loop, not next(generator): called once or twice per export
+            if s.rva <= rva < s.rva + max(s.virtual_size, s.raw_size):
+                return s
+        return None
 
 
 def _pe_layout(data: Data) -> _PeLayout:

@@ -187,7 +187,8 @@ def _inspect_cached(path: Path, store: InspectionCache | None) -> tuple[Inspecti
         spent = time.perf_counter() - start
         if before is not None:
             with contextlib.suppress(OSError):
-                if digest is None and store.worth_caching(before.st_size, spent):
+                exports = sum(len(one.exports) for one in inspections)
+                if digest is None and store.worth_caching(before.st_size, spent, exports):
                     digest = store.digest(path)
                 if digest is not None and _same_file(before, os.stat(path)):
                     store.put(digest, inspections)

@@ -13,9 +13,10 @@ Two kinds of small JSON files under the cache folder:
 The confirmation is a full SHA-256 of the bytes, never a sample (head, tail and size would let a
 changed ``.dynsym`` in the middle of a file hit the old entry). But hashing reads every byte and
 plugsmith's readers read only the headers and the tables verification needs: a 100 MB library is
-read in ~3 ms and hashed in ~110 ms. So a file is hashed and stored only when reading it took
-longer than hashing it would (``worth_caching``: ``HASH_BYTES_PER_SECOND``); a large file with few
-exports is simply read again on every run, which is faster than any confirmed cache hit. A file
+read in ~3 ms and hashed in ~110 ms, and an entry with 10,000 exports takes as long to load as
+the library takes to read. So a file is hashed and stored only when reading it took longer than
+hashing it and loading the entry back would (``worth_caching``); any other file is simply read
+again on every run, which is faster than a confirmed cache hit. A file
 whose stat record exists (it was worth it once) is looked up by content first, as before.
 
 Writes go to a temporary file and ``os.replace``, so concurrent runs see an entry whole or not at
@@ -39,10 +40,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plugsmith.inspection._common import Export, Inspection
+from plugsmith.inspection._common import Export, Inspection, _export
 
-__all__ = ["DEFAULT_LIMIT", "HASH_BYTES_PER_SECOND", "RACY_NS", "READERS_VERSION", "InspectionCache",
-           "content_digest", "default_root"]
+__all__ = ["DEFAULT_LIMIT", "HASH_BYTES_PER_SECOND", "LOAD_SECONDS_PER_EXPORT", "RACY_NS", "READERS_VERSION",
+           "InspectionCache", "content_digest", "default_root"]
 
 DEFAULT_LIMIT = 256 << 20
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamp granularity (FAT: 2 s)
@@ -51,6 +52,9 @@ _CHUNK = 8 << 20
 #: (hashlib over mmap, AMD EPYC, 2026-12-02); CPUs with SHA extensions are faster, which only
 #: means a few more files are cached.
 HASH_BYTES_PER_SECOND = 1 << 30
+#: What loading one export back from an entry costs (JSON decoding and the object): ~5 us measured
+#: the same way, about what reading it from the file costs, so a file with many exports is re-read.
+LOAD_SECONDS_PER_EXPORT = 5e-6
 #: Bumped whenever the format readers (elf.py, macho.py, pe.py) change what they report.
 READERS_VERSION = 2
 
@@ -112,9 +116,10 @@ class InspectionCache:
         return (self.root / "stat" / f"{_key(os.stat(path))}.json").is_file()
 
     @staticmethod
-    def worth_caching(size: int, seconds: float) -> bool:
-        """Reading ``size`` bytes took ``seconds``: would hashing them be cheaper?"""
-        return seconds * HASH_BYTES_PER_SECOND > size
+    def worth_caching(size: int, seconds: float, exports: int) -> bool:
+        """Reading a file of ``size`` bytes with ``exports`` exports took ``seconds``: would hashing
+        it and loading the entry back cost less?"""
+        return seconds > size / HASH_BYTES_PER_SECOND + exports * LOAD_SECONDS_PER_EXPORT
 
     def _load(self, digest: str, path: Path) -> tuple[Inspection, ...] | None:
         entry = self._object(digest)
@@ -210,6 +215,6 @@ def _decode(data: dict[str, Any], path: Path) -> Inspection:
     """An Inspection from its JSON; lists become tuples at every depth (every sequence field is a
     tuple, nested ones such as ``version_defs`` and ``version_needs`` included)."""
     values: dict[str, Any] = {key: _tuples(value) for key, value in data.items()}
-    values["exports"] = tuple(Export(**export) for export in data["exports"])
+    values["exports"] = tuple(_export(**export) for export in data["exports"])
     values["path"] = path  # the same bytes may sit under another name
     return Inspection(**values)

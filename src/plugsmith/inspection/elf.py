@@ -21,6 +21,7 @@ from plugsmith.inspection._common import (
     _Bad,
     _check_extents,
     _check_parse_size,
+    _export,
     _unpack,
 )
 
@@ -182,7 +183,7 @@ class _Strings:
 
     def get(self, offset: int, what: str) -> str:
         end = self._raw.find(b"\0", offset)
-        if offset >= len(self._raw) or end < 0:
+        if end < 0:
             raise _Bad(f"{what}: name offset {offset} is not a terminated string inside {self._what}")
         return self._raw[offset:end].decode("utf-8", "backslashreplace")
 
@@ -438,10 +439,12 @@ def _elf_exports(reader: _ElfReader, nodes: dict[int, str], version_nodes: froze
     its name is a version definition's and it is versioned with that same node."""
     symbols = reader.symbols()
     versions = reader.versym(len(symbols))
+    strings = reader.strings if symbols else None
     for position, (name_at, info, other, shndx, value) in enumerate(symbols):
         if shndx == 0 or info >> 4 not in _STB_EXPORTED or other & 0x3 not in _STV_EXPORTED:
             continue
-        name = reader.strings.get(name_at, ".dynsym")
+        assert strings is not None
+        name = strings.get(name_at, ".dynsym")
         if not name:
             raise _Bad(f"exported .dynsym entry at value {value:#x} has no name")
         version, default = None, True
@@ -453,5 +456,4 @@ def _elf_exports(reader: _ElfReader, nodes: dict[int, str], version_nodes: froze
             default = not raw & _VERSYM_HIDDEN
         if shndx == _SHN_ABS and name in version_nodes and version == name:
             continue  # GNU ld's NODE@@NODE: names a version, is not an export
-        yield Export(name=name, kind=_STT_KIND.get(info & 0xF, "unknown"), version=version,
-                     default_version=default)
+        yield _export(name, _STT_KIND.get(info & 0xF, "unknown"), version, default)

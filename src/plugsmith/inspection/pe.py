@@ -15,6 +15,7 @@ from plugsmith.inspection._common import (
     _c_string,
     _check_extents,
     _check_parse_size,
+    _export,
     _unpack,
 )
 
@@ -148,13 +149,13 @@ def _pe_export(data: Data, layout: _PeLayout, name: str, ordinal: int, rva: int,
                export_dir: tuple[int, int]) -> Export:
     if export_dir[0] <= rva < export_dir[1]:
         target = _pe_string(data, layout, rva, f"forwarder of export {name}")
-        return Export(name=name, kind="unknown", ordinal=ordinal, forwarder=target)
+        return _export(name, "unknown", ordinal=ordinal, forwarder=target)
     section = layout.section_of(rva)
     if section is None:
         kind: ExportKind = "unknown"
     else:
         kind = "function" if section.characteristics & _IMAGE_SCN_MEM_EXECUTE else "data"
-    return Export(name=name, kind=kind, ordinal=ordinal)
+    return _export(name, kind, ordinal=ordinal)
 
 
 def _pe_imports(data: Data, layout: _PeLayout) -> tuple[str, ...]:

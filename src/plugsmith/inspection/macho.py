@@ -299,8 +299,9 @@ def _inspect_macho(path: Path, data: Data, slices: list[_Slice], *, fat: bool,
 def _slice_trie(data: Data, layout: _Slice) -> list[_TrieExport]:
     if layout.trie is None:
         return []
-    offset, size = layout.trie
-    return _walk_trie(data, layout.offset + offset, size)
+    offset, size = layout.trie  # inside the slice (checked with its extents): walked as one bytes copy,
+    start = layout.offset + offset  # which indexes several times faster than the map
+    return _walk_trie(bytes(data[start : start + size]), 0, size)
 
 
 def _macho_inspection(path: Path, data: Data, layout: _Slice, trie: list[_TrieExport],

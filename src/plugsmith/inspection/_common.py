@@ -119,14 +119,6 @@ class _Bad(Exception):
 
 
 
-def _text(value: str | bytes) -> str:
-    """A name as text. lief hands back ``bytes`` for names that are not valid UTF-8: keep them,
-    escaped, so they are reported and can never match a contract name by accident."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
-    return value
-
-
 def _input_error(path: Path, message: str) -> InputError:
     one_line = " ".join(message.split())
     return InputError(one_line, location=Location(file=str(path)))

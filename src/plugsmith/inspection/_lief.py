@@ -237,7 +237,7 @@ def _macho_inspection(lief: Any, path: Path, binary: Any, layout: Any, trie: lis
         format="macho",
         arch=macho._CPU_ARCH.get(layout.cputype, f"cpu-{layout.cputype:#x}"),
         os="macos",
-        exports=tuple(macho._macho_export(entry, layout) for entry in trie),
+        exports=tuple(macho._macho_export(entry, macho._kind_finder(layout)) for entry in trie),
         imports=tuple(_text(c.name) for c in dylibs if c.command != id_type),
         soname=own_ids[0] if own_ids else None,
         slice_index=slice_index,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -19,7 +19,6 @@ from plugsmith.inspection._common import (
     _check_parse_size,
     _export,
     _format_version,
-    _text,
     _unpack,
 )
 
@@ -243,7 +242,9 @@ def _uleb(data: Data, position: int, limit: int) -> tuple[int, int]:
             return value, position
 
 
-def _walk_trie(data: Data, start: int, size: int) -> list[_TrieExport]:
+def _walk_trie(data: bytes, start: int, size: int) -> list[_TrieExport]:
+    """Every terminal node of the trie at ``start``; ULEB128 numbers of one byte (most of them) are
+    read in line, longer ones by :func:`_uleb`."""
     limit, found, seen = start + size, [], set()
     pending: list[tuple[int, bytes]] = [(0, b"")] if size else []
     while pending:
@@ -251,7 +252,11 @@ def _walk_trie(data: Data, start: int, size: int) -> list[_TrieExport]:
         if node in seen or node >= size:
             raise _Bad(f"export trie node offset {node} is out of range or reached twice")
         seen.add(node)
-        terminal_size, position = _uleb(data, start + node, limit)
+        position = start + node
+        if position < limit and data[position] < 0x80:
+            terminal_size, position = data[position], position + 1
+        else:
+            terminal_size, position = _uleb(data, position, limit)
         children_at = position + terminal_size
         if terminal_size:
             found.append(_trie_terminal(data, position, min(children_at, limit), prefix))
@@ -259,13 +264,13 @@ def _walk_trie(data: Data, start: int, size: int) -> list[_TrieExport]:
     return found
 
 
-def _trie_terminal(data: Data, position: int, limit: int, prefix: bytes) -> _TrieExport:
+def _trie_terminal(data: bytes, position: int, limit: int, prefix: bytes) -> _TrieExport:
     flags, position = _uleb(data, position, limit)
     address = 0 if flags & _EXPORT_REEXPORT else _uleb(data, position, limit)[0]
     return _TrieExport(prefix.decode("utf-8", errors="replace"), flags, address)
 
 
-def _trie_children(data: Data, position: int, limit: int, prefix: bytes) -> list[tuple[int, bytes]]:
+def _trie_children(data: bytes, position: int, limit: int, prefix: bytes) -> list[tuple[int, bytes]]:
     if position >= limit:
         raise _Bad("export trie node runs past the end of the trie")
     count, position, children = data[position], position + 1, []
@@ -273,8 +278,11 @@ def _trie_children(data: Data, position: int, limit: int, prefix: bytes) -> list
         stop = data.find(b"\0", position, limit)
         if stop < 0:
             raise _Bad("export trie edge label runs past the end of the trie")
-        label = data[position:stop]
-        child, position = _uleb(data, stop + 1, limit)
+        label, position = data[position:stop], stop + 1
+        if position < limit and data[position] < 0x80:
+            child, position = data[position], position + 1
+        else:
+            child, position = _uleb(data, position, limit)
         children.append((child, prefix + label))
     return children
 
@@ -309,12 +317,13 @@ def _macho_inspection(path: Path, data: Data, layout: _Slice, trie: list[_TrieEx
     dylibs = [(cmd, _dylib_name(data, at, size, layout.walk.end)) for cmd, at, size in layout.walk.commands
               if cmd in _DYLIB_COMMANDS]
     own_ids = [name for cmd, name in dylibs if cmd == _LC_ID_DYLIB]
+    kind_of = _kind_finder(layout)
     return Inspection(
         path=path,
         format="macho",
         arch=_CPU_ARCH.get(layout.cputype, f"cpu-{layout.cputype:#x}"),
         os="macos",
-        exports=tuple(_macho_export(entry, layout) for entry in trie),
+        exports=tuple(_macho_export(entry, kind_of) for entry in trie),
         imports=tuple(name for cmd, name in dylibs if cmd != _LC_ID_DYLIB),
         soname=own_ids[0] if own_ids else None,
         slice_index=slice_index,
@@ -347,22 +356,30 @@ def _macho_min_os(data: Data, walk: _MachoCommands) -> str | None:
     return None
 
 
-def _macho_export(entry: _TrieExport, layout: _Slice) -> Export:
+def _macho_export(entry: _TrieExport, kind_of: Callable[[_TrieExport], ExportKind]) -> Export:
     if not entry.name:
         raise _Bad("the export trie holds an entry with an empty name")
-    raw = _text(entry.name)
-    name = raw[1:] if raw.startswith("_") else raw
-    return _export(name, _macho_kind(entry, layout))
+    name = entry.name
+    return _export(name[1:] if name.startswith("_") else name, kind_of(entry))
 
 
-def _macho_kind(entry: _TrieExport, layout: _Slice) -> ExportKind:
-    kind = entry.flags & _EXPORT_KIND_MASK
-    if entry.flags & _EXPORT_REEXPORT or kind == _EXPORT_KIND_ABSOLUTE:
-        return "unknown"
-    if kind == _EXPORT_KIND_THREAD_LOCAL:
-        return "data"
-    address = layout.image_base + entry.address
-    for section in layout.sections:
-        if section.address <= address < section.address + section.size:
-            return "function" if section.flags & _SECTION_HAS_CODE else "data"
-    return "data"  # e.g. the Mach-O header itself (_mh_dylib_header)
+def _kind_finder(layout: _Slice) -> Callable[[_TrieExport], ExportKind]:
+    """An export's kind: re-exports and absolute symbols are unknown, thread-locals data, anything
+    else what the first section holding its address holds (code: function)."""
+    base = layout.image_base
+    sections = [(s.address, s.address + s.size, "function" if s.flags & _SECTION_HAS_CODE else "data")
+                for s in layout.sections]
+
+    def kind_of(entry: _TrieExport) -> ExportKind:
+        kind = entry.flags & _EXPORT_KIND_MASK
+        if entry.flags & _EXPORT_REEXPORT or kind == _EXPORT_KIND_ABSOLUTE:
+            return "unknown"
+        if kind == _EXPORT_KIND_THREAD_LOCAL:
+            return "data"
+        address = base + entry.address
+        for start, end, what in sections:
+            if start <= address < end:
+                return "function" if what == "function" else "data"
+        return "data"  # e.g. the Mach-O header itself (_mh_dylib_header)
+
+    return kind_of

@@ -254,8 +254,9 @@ class _ElfReader:
             raise _Bad(f"section {section.index} links to section {section.link} of {self.layout.shnum}")
         return self.layout.sections[section.link]
 
-    def symbols(self) -> list[tuple[int, int, int, int, int]]:
-        """(st_name, st_info, st_other, st_shndx, st_value) of every .dynsym entry."""
+    def symbols(self) -> tuple[int, list[tuple[int, int, int, int, int]]]:
+        """(how many .dynsym entries there are, [(index, st_name, st_info, st_shndx, st_value)] of
+        the defined ones with GLOBAL/WEAK/GNU_UNIQUE binding and DEFAULT/PROTECTED visibility)."""
         size = 24 if self.layout.is64 else 16
         section = self.layout.section(_SHT_DYNSYM)
         if section is not None:
@@ -267,13 +268,17 @@ class _ElfReader:
             count = self._hash_count()
             _check_extents([("dynamic symbol table", offset, count * size)], limit, "its segment")
         else:
-            return []
+            return 0, []
         raw = self.data[offset : offset + count * size]
         if self.layout.is64:
-            return [(name, info, other, shndx, value)
-                    for name, info, other, shndx, value, _ in struct.iter_unpack(self.end + "IBBHQQ", raw)]
-        return [(name, info, other, shndx, value)
-                for name, value, _, info, other, shndx in struct.iter_unpack(self.end + "IIIBBH", raw)]
+            rows = struct.iter_unpack(self.end + "IBBHQQ", raw)
+            return count, [(index, name, info, shndx, value)
+                           for index, (name, info, other, shndx, value, _) in enumerate(rows)
+                           if shndx and info >> 4 in _STB_EXPORTED and other & 0x3 in _STV_EXPORTED]
+        rows = struct.iter_unpack(self.end + "IIIBBH", raw)
+        return count, [(index, name, info, shndx, value)
+                       for index, (name, value, _, info, other, shndx) in enumerate(rows)
+                       if shndx and info >> 4 in _STB_EXPORTED and other & 0x3 in _STV_EXPORTED]
 
     def _hash_count(self) -> int:
         """How many dynamic symbols there are, from DT_HASH's chain count or DT_GNU_HASH's chains."""
@@ -437,14 +442,12 @@ def _elf_exports(reader: _ElfReader, nodes: dict[int, str], version_nodes: froze
     ``NODE@@NODE`` per node (GLOBAL, OBJECT, SHN_ABS, value 0) that names the version, not anything
     a program calls; lld does not write them. A symbol is dropped as one only when it is absolute,
     its name is a version definition's and it is versioned with that same node."""
-    symbols = reader.symbols()
-    versions = reader.versym(len(symbols))
-    strings = reader.strings if symbols else None
-    for position, (name_at, info, other, shndx, value) in enumerate(symbols):
-        if shndx == 0 or info >> 4 not in _STB_EXPORTED or other & 0x3 not in _STV_EXPORTED:
-            continue
-        assert strings is not None
-        name = strings.get(name_at, ".dynsym")
+    count, symbols = reader.symbols()
+    versions = reader.versym(count)
+    get = reader.strings.get if symbols else None
+    for position, name_at, info, shndx, value in symbols:
+        assert get is not None
+        name = get(name_at, ".dynsym")
         if not name:
             raise _Bad(f"exported .dynsym entry at value {value:#x} has no name")
         version, default = None, True

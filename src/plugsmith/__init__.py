@@ -2,7 +2,7 @@
 
 Stages, in the order data flows: matrix -> plan -> maps -> engine (build) -> inspection ->
 verify -> report -> cli. The public API is what ``__all__`` lists; each name is imported on first
-use, so ``import plugsmith`` stays cheap (lief and zig are loaded only by what needs them)::
+use, so ``import plugsmith`` stays cheap (zig is loaded only by what needs it)::
 
     import plugsmith
 

@@ -123,8 +123,9 @@ class Contract:
 
     def for_target(self, target: str, os: str, arch: str) -> Contract:
         """The contract as one target must export it: platform conditions applied, removed symbols dropped."""
-        return Contract(path=self.path, nodes=self.nodes,
-                        symbols=tuple(s for s in self.symbols if s.removed is None and s.applies_to(target, os, arch)))
+        return Contract(path=self.path, nodes=self.nodes,  # most symbols have no condition: skip the call
+                        symbols=tuple(s for s in self.symbols if s.removed is None
+                                      and ((not s.only and not s.exclude) or s.applies_to(target, os, arch))))
 
     def by_name(self) -> dict[str, Symbol]:
         return {s.name: s for s in self.symbols}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from plugsmith._yaml import Located, PathKey, dotted
+from plugsmith._located import Located, PathKey, dotted
 from plugsmith.errors import ErrorCollector, Location, suggest
 
 __all__ = ["CHECK_NAMES", "DEFAULTS", "POLICY_KEYS", "Policy", "for_targets", "from_mapping", "load", "parse",

@@ -457,3 +457,70 @@ def test_non_utf8_export_name_is_escaped_text(plugin_artifacts: dict[str, Path],
     names = sorted(e.name for e in ins.exports)
     assert "plu\\xffin_init" in names
     assert all(isinstance(n, str) for n in names)
+
+
+def test_every_artifact_reads_the_same_with_lief(plugin_artifacts: dict[str, Path]) -> None:
+    """plugsmith's own readers against lief (plugsmith.inspection._lief), every field of every
+    artifact: plugins, objects, executables, the fat file and the patched variants."""
+    from plugsmith.inspection import _lief as lief_reader
+
+    assert len(plugin_artifacts) >= 12
+    for key, path in sorted(plugin_artifacts.items()):
+        assert inspect_file(path) == lief_reader.inspect_file(path), key
+
+
+def test_stripped_section_headers_read_through_the_dynamic_entries(plugin_artifacts: dict[str, Path],
+                                                                   tmp_path: Path) -> None:
+    """An ELF without section headers (e_shoff = e_shnum = 0, as sstrip leaves it) still loads: the
+    tables are found through the dynamic entries and the hash table, with the same answer."""
+    for key in ELF_KEYS:
+        data = bytearray(plugin_artifacts[key].read_bytes())
+        struct.pack_into("<Q", data, 0x28, 0)  # e_shoff
+        struct.pack_into("<HHH", data, 0x3C, 0, 0, 0)  # e_shnum, e_shstrndx (and e_shentsize)
+        stripped = _write(tmp_path / f"{key}-stripped.so", bytes(data))
+        (ours,) = inspect_file(stripped)
+        (full,) = inspect_file(plugin_artifacts[key])
+        assert ours == Inspection(**{**{f: getattr(full, f) for f in full.__dataclass_fields__}, "path": stripped})
+
+
+def _elf_section_header(data: bytes, name: str) -> int:
+    """File offset of a 64-bit little-endian ELF's section header named ``name`` (read by hand)."""
+    (shoff,) = struct.unpack_from("<Q", data, 0x28)
+    shnum, shstrndx = struct.unpack_from("<HH", data, 0x3C)
+    (strings,) = struct.unpack_from("<Q", data, shoff + 64 * shstrndx + 24)
+    for index in range(shnum):
+        (name_at,) = struct.unpack_from("<I", data, shoff + 64 * index)
+        if data[strings + name_at :].split(b"\0", 1)[0] == name.encode():
+            return shoff + 64 * index
+    raise AssertionError(f"no section {name}")
+
+
+def test_elf_dynsym_entry_size_is_checked(plugin_artifacts: dict[str, Path], tmp_path: Path) -> None:
+    data = bytearray(plugin_artifacts["linux-x86_64"].read_bytes())
+    struct.pack_into("<Q", data, _elf_section_header(bytes(data), ".dynsym") + 56, 16)  # sh_entsize
+    _assert_rejected(_write(tmp_path / "entsize.so", bytes(data)), "malformed ELF", ".dynsym entries are 16 bytes")
+
+
+def test_elf_needed_name_outside_the_string_table(plugin_artifacts: dict[str, Path], tmp_path: Path) -> None:
+    data = bytearray(plugin_artifacts["linux-x86_64"].read_bytes())
+    (dynamic,) = struct.unpack_from("<Q", data, _elf_section_header(bytes(data), ".dynamic") + 24)  # sh_offset
+    at = dynamic
+    while struct.unpack_from("<Q", data, at)[0] != 1:  # DT_NEEDED
+        at += 16
+    struct.pack_into("<Q", data, at + 8, 0x7FFFFFFF)
+    _assert_rejected(_write(tmp_path / "needed.so", bytes(data)), "DT_NEEDED: name offset 2147483647")
+
+
+def test_macho_dylib_name_outside_its_command(plugin_artifacts: dict[str, Path], tmp_path: Path) -> None:
+    data = bytearray(plugin_artifacts["macos-aarch64"].read_bytes())
+    (ncmds,) = struct.unpack_from("<I", data, 16)
+    at = 32
+    for _ in range(ncmds):
+        cmd, size = struct.unpack_from("<II", data, at)
+        if cmd == 0xC:  # LC_LOAD_DYLIB
+            break
+        at += size
+    else:
+        raise AssertionError("no LC_LOAD_DYLIB")
+    struct.pack_into("<I", data, at + 8, size)
+    _assert_rejected(_write(tmp_path / "dylib.dylib", bytes(data)), "LC_LOAD_DYLIB", f"puts its name at {size}")

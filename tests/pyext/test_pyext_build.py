@@ -33,7 +33,8 @@ def test_this_python_imports_the_linux_x86_64_module_and_calls_it(tmp_path: Path
     (project / "build_matrix.yaml").write_text((EXAMPLE / "build_matrix.yaml").read_text())
     res = cli("run", "-t", "linux-x86_64", cwd=project)
     assert res.code == EXIT_OK, res.out + res.err
-    assert sorted(p.name for p in (project / "dist" / "linux-x86_64").iterdir()) == ["spam.abi3.so", "spam.abi3.so.build.json"]
+    dist = sorted(p.name for p in (project / "dist" / "linux-x86_64").iterdir())
+    assert dist == ["spam.abi3.so", "spam.abi3.so.build.json"]
     run = run_python(sys.executable, project / "dist" / "linux-x86_64", CALL)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["42", "hello, zig", "spam.abi3.so"]

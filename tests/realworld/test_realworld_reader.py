@@ -17,6 +17,7 @@ from tests.realworld.corpus import native_members
 from tests.realworld.truth import LLVM_TOOLS, Slice, export_hash, llvm_truth
 
 from plugsmith.inspection import Inspection, inspect_file
+from plugsmith.inspection import _lief as lief_reader
 
 # Members where plugsmith's reader disagrees with LLVM; the reason says who is right and why.
 KNOWN: dict[tuple[str, str], str] = {}
@@ -80,6 +81,7 @@ def test_reader_agrees_with_llvm(key: tuple[str, str], corpus_members: dict[tupl
     assert [t.min_os for t in live] == [e.get("min_os") for e in recorded]
     ours = inspect_file(path)
     assert disagreements(ours, live) == []
+    assert ours == lief_reader.inspect_file(path)  # every field, as lief reads it
     # GNU ld's version-definition symbols (llvm-nm's ``A`` NODE@@NODE) are version nodes, never exports
     nodes = {node for one in live for node in one.version_nodes}
     assert not any(nodes & one.export_names for one in ours)

@@ -56,3 +56,17 @@ def test_library_round_trip(tmp_path: Path) -> None:
     assert not bad.ok
     assert bad.targets[0].missing == ()
     assert set(bad.targets[0].leaked) == set(verdict.targets[0].exported) - {"greet_add"}
+
+
+def test_fast_export_constructor_is_the_same_object() -> None:
+    """inspection's ``_export`` sets the slots directly; the result must equal ``Export(...)`` in every
+    field, hash and repr, defaults included."""
+    from plugsmith.inspection import Export
+    from plugsmith.inspection._common import _export
+
+    rows = [dict(name="f", kind="function"), dict(name="d", kind="data", version="V_1", default_version=False),
+            dict(name="#7", kind="unknown", ordinal=7, forwarder="k32.Sleep")]
+    for row in rows:
+        fast, slow = _export(**row), Export(**row)  # type: ignore[arg-type]
+        assert (fast == slow, hash(fast) == hash(slow), repr(fast)) == (True, True, repr(slow))
+    assert _export(name="x", kind="data") != Export(name="x", kind="function")

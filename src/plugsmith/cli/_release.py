@@ -72,12 +72,13 @@ class ReleaseInputs:
 
 def project_for(args: argparse.Namespace) -> Matrix | None:
     """The project that applies to explicit ARTIFACTs (see the module docstring)."""
+    config = getattr(args, "config", None)
+    if config is None and flag(args, "no_project"):
+        return None  # before importing matrix (and PyYAML): a release checked on its own needs neither
     from plugsmith import matrix
 
-    if getattr(args, "config", None) is not None:
-        return matrix.load(args.config)
-    if flag(args, "no_project"):
-        return None
+    if config is not None:
+        return matrix.load(config)
     if not project_dir(args).is_dir():
         raise ConfigError(f"-C {project_dir(args)}: no such folder")
     try:

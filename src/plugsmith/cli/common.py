@@ -102,7 +102,8 @@ def cache_options(p: argparse.ArgumentParser) -> None:
     """For every command that reads artifacts (verify, run, diff)."""
     p.add_argument("--no-cache", action="store_true",
                    help="read every artifact afresh instead of reusing inspections of unchanged files "
-                        "(cache: $PLUGSMITH_CACHE_DIR, else $XDG_CACHE_HOME/plugsmith/inspect)")
+                        "(cache: $PLUGSMITH_CACHE_DIR, else $XDG_CACHE_HOME/plugsmith/inspect; only files "
+                        "slower to read than to hash are kept)")
 
 
 def inspection_cache(args: argparse.Namespace) -> InspectionCache | None:

@@ -1,4 +1,4 @@
-"""A content-addressed cache of inspections, so re-verifying unchanged files skips lief.
+"""A content-addressed cache of inspections, so re-verifying unchanged files skips reading them.
 
 Two kinds of small JSON files under the cache folder:
 
@@ -6,8 +6,18 @@ Two kinds of small JSON files under the cache folder:
   digest and when it was taken. Trusted only when the file's mtime and ctime are older than that
   moment by more than ``RACY_NS`` (git's "racy clean" rule): a write in the same timestamp tick
   as the hashing cannot hide behind an unchanged stat. Otherwise the bytes are hashed again.
-- ``objects/<h[:2]>/<h>.json``, ``h`` = hash of (schema, plugsmith and lief versions, content
-  digest): the inspections as JSON (never pickle: the folder may be shared or tampered with).
+- ``objects/<h[:2]>/<h>.json``, ``h`` = hash of (schema, plugsmith's version, the readers'
+  version, content digest): the inspections as JSON (never pickle: the folder may be shared or
+  tampered with).
+
+The confirmation is a full SHA-256 of the bytes, never a sample (head, tail and size would let a
+changed ``.dynsym`` in the middle of a file hit the old entry). But hashing reads every byte and
+plugsmith's readers read only the headers and the tables verification needs: a 100 MB library is
+read in ~3 ms and hashed in ~110 ms, and an entry with 10,000 exports takes as long to load as
+the library takes to read. So a file is hashed and stored only when reading it took longer than
+hashing it and loading the entry back would (``worth_caching``); any other file is simply read
+again on every run, which is faster than a confirmed cache hit. A file
+whose stat record exists (it was worth it once) is looked up by content first, as before.
 
 Writes go to a temporary file and ``os.replace``, so concurrent runs see an entry whole or not at
 all; an entry that does not decode is a miss and is rewritten. Past ``limit`` bytes the least
@@ -30,13 +40,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plugsmith.inspection._common import Export, Inspection
+from plugsmith.inspection._common import Export, Inspection, _export
 
-__all__ = ["DEFAULT_LIMIT", "RACY_NS", "InspectionCache", "content_digest", "default_root"]
+__all__ = ["DEFAULT_LIMIT", "HASH_BYTES_PER_SECOND", "LOAD_SECONDS_PER_EXPORT", "RACY_NS", "READERS_VERSION",
+           "InspectionCache", "content_digest", "default_root"]
 
 DEFAULT_LIMIT = 256 << 20
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamp granularity (FAT: 2 s)
 _CHUNK = 8 << 20
+#: SHA-256 throughput assumed when deciding whether a file is worth caching: ~0.9 GB/s measured
+#: (hashlib over mmap, AMD EPYC, 2026-12-02); CPUs with SHA extensions are faster, which only
+#: means a few more files are cached.
+HASH_BYTES_PER_SECOND = 1 << 30
+#: What loading one export back from an entry costs (JSON decoding and the object): ~5 us measured
+#: the same way, about what reading it from the file costs, so a file with many exports is re-read.
+LOAD_SECONDS_PER_EXPORT = 5e-6
+#: Bumped whenever the format readers (elf.py, macho.py, pe.py) change what they report.
+READERS_VERSION = 2
 
 
 def default_root() -> Path:
@@ -50,17 +70,11 @@ def default_root() -> Path:
 @functools.lru_cache(maxsize=1)
 def _versions() -> str:
     """What the cached answer depends on besides the bytes: the schema (the dataclasses' fields),
-    plugsmith's version and lief's (read from its metadata: importing lief costs ~0.5 s)."""
-    from importlib import metadata
-
+    plugsmith's version and its readers' version (lief reads nothing on this path)."""
     import plugsmith
 
-    try:
-        lief_version = metadata.version("lief")
-    except metadata.PackageNotFoundError:
-        lief_version = "none"
     fields = ",".join(f.name for cls in (Inspection, Export) for f in dataclasses.fields(cls))
-    return f"1|{fields}|{plugsmith.__version__}|{lief_version}"
+    return f"2|{fields}|{plugsmith.__version__}|readers-{READERS_VERSION}"
 
 
 def content_digest(path: Path) -> str:
@@ -95,6 +109,17 @@ class InspectionCache:
         """The cached inspections when the stat record alone can be trusted (no hashing), else None."""
         digest = self._trusted_digest(path, os.stat(path))
         return None if digest is None else self._load(digest, path)
+
+    def known(self, path: Path) -> bool:
+        """True when a stat record exists for the file as it is now (trusted or not): it was worth
+        caching before, so looking it up by content is worth a hash."""
+        return (self.root / "stat" / f"{_key(os.stat(path))}.json").is_file()
+
+    @staticmethod
+    def worth_caching(size: int, seconds: float, exports: int) -> bool:
+        """Reading a file of ``size`` bytes with ``exports`` exports took ``seconds``: would hashing
+        it and loading the entry back cost less?"""
+        return seconds > size / HASH_BYTES_PER_SECOND + exports * LOAD_SECONDS_PER_EXPORT
 
     def _load(self, digest: str, path: Path) -> tuple[Inspection, ...] | None:
         entry = self._object(digest)
@@ -176,9 +201,15 @@ def _write_atomic(target: Path, text: str) -> None:
         raise
 
 
+_INSPECTION_FIELDS = tuple(f.name for f in dataclasses.fields(Inspection))
+
+
 def _encode(inspection: Inspection) -> dict[str, Any]:
-    data = dataclasses.asdict(inspection)
+    """The JSON form; ``dataclasses.asdict`` would deep-copy every export, several times slower."""
+    data = {name: getattr(inspection, name) for name in _INSPECTION_FIELDS}
     data["path"] = str(inspection.path)
+    data["exports"] = [{"name": e.name, "kind": e.kind, "version": e.version, "default_version": e.default_version,
+                        "ordinal": e.ordinal, "forwarder": e.forwarder} for e in inspection.exports]
     return data
 
 
@@ -190,6 +221,6 @@ def _decode(data: dict[str, Any], path: Path) -> Inspection:
     """An Inspection from its JSON; lists become tuples at every depth (every sequence field is a
     tuple, nested ones such as ``version_defs`` and ``version_needs`` included)."""
     values: dict[str, Any] = {key: _tuples(value) for key, value in data.items()}
-    values["exports"] = tuple(Export(**export) for export in data["exports"])
+    values["exports"] = tuple(_export(**export) for export in data["exports"])
     values["path"] = path  # the same bytes may sit under another name
     return Inspection(**values)

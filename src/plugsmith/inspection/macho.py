@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 from plugsmith.inspection._common import (
     _FAT_MAGIC_64,
@@ -16,11 +16,9 @@ from plugsmith.inspection._common import (
     Inspection,
     _Bad,
     _check_extents,
+    _check_parse_size,
+    _export,
     _format_version,
-    _lief_config,
-    _lief_parse,
-    _load_lief,
-    _text,
     _unpack,
 )
 
@@ -50,6 +48,16 @@ _SECTION_HAS_CODE = 0x80000000 | 0x400  # S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME
 _ZEROFILL_TYPES = frozenset({0x1, 0xC, 0x12})  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL
 _EXPORT_KIND_MASK, _EXPORT_KIND_THREAD_LOCAL, _EXPORT_KIND_ABSOLUTE = 0x3, 0x1, 0x2
 _EXPORT_REEXPORT = 0x8
+_LC_ID_DYLIB, _LC_BUILD_VERSION = 0xD, 0x32
+_DYLIB_COMMANDS = {  # what lief reads as a DylibCommand; the ID names the library itself
+    _LC_ID_DYLIB: "LC_ID_DYLIB",
+    0xC: "LC_LOAD_DYLIB",
+    0x80000018: "LC_LOAD_WEAK_DYLIB",
+    0x8000001F: "LC_REEXPORT_DYLIB",
+    0x20: "LC_LAZY_LOAD_DYLIB",
+    0x80000023: "LC_LOAD_UPWARD_DYLIB",
+}
+_LC_VERSION_MIN = frozenset({0x24, 0x25, 0x2F, 0x30})  # MACOSX, IPHONEOS, TVOS, WATCHOS
 _FILE_TYPES = {1: "object", 2: "execute", 6: "dylib", 7: "dylinker", 8: "bundle", 9: "dylib_stub", 0xB: "kext_bundle"}
 
 
@@ -82,7 +90,7 @@ class _MachoSegment:
 class _MachoCommands:
     end: str  # struct byte order
     is64: bool
-    commands: tuple[tuple[int, int], ...]  # (cmd, absolute offset of the command in the file)
+    commands: tuple[tuple[int, int, int], ...]  # (cmd, absolute offset of the command in the file, cmdsize)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,7 @@ class _Slice:
     sections: tuple[_MachoSection, ...]
     trie: tuple[int, int] | None  # (offset in the slice, size) of the export trie
     parse_size: int  # where (in the file) the last table, segment or section of this image ends
+    walk: _MachoCommands
 
 
 def _macho_slice(data: Data, base: int, size: int) -> _Slice:
@@ -113,24 +122,25 @@ def _macho_slice(data: Data, base: int, size: int) -> _Slice:
     _, cputype, _, filetype, ncmds, sizeofcmds, _ = _unpack(end + "IiiIIII", data, base, "Mach-O header")
     commands_end = _check_extents([("load commands", header_size, sizeofcmds)], size, where)
     walk = _MachoCommands(end, is64, _macho_commands(data, base + header_size, end, ncmds, sizeofcmds))
-    segments = [_segment(data, at, walk, cmd) for cmd, at in walk.commands if cmd in (_LC_SEGMENT, _LC_SEGMENT_64)]
-    extents = [ext for cmd, at in walk.commands for ext in _command_extents(data, at, walk, cmd)]
+    segments = [_segment(data, at, walk, cmd) for cmd, at, _ in walk.commands if cmd in (_LC_SEGMENT, _LC_SEGMENT_64)]
+    extents = [ext for cmd, at, _ in walk.commands for ext in _command_extents(data, at, walk, cmd)]
     extents += [(f"segment {s.name}", s.fileoff, s.filesize) for s in segments]
     extents += [ext for s in segments for sect in s.sections for ext in sect.extents()]
     contents_end = _check_extents(extents, size, where)
     bases = [s.vmaddr for s in segments if s.fileoff == 0 and s.filesize]
     sections = tuple(sect for s in segments for sect in s.sections)
     return _Slice(base, size, cputype, filetype, ncmds, bases[0] if bases else 0, sections, _trie_location(data, walk),
-                  base + max(commands_end, contents_end))
+                  base + max(commands_end, contents_end), walk)
 
 
-def _macho_commands(data: Data, start: int, end: str, ncmds: int, sizeofcmds: int) -> tuple[tuple[int, int], ...]:
+def _macho_commands(data: Data, start: int, end: str, ncmds: int,
+                    sizeofcmds: int) -> tuple[tuple[int, int, int], ...]:
     commands, position = [], 0
     for index in range(ncmds):
         cmd, cmdsize = _unpack(end + "II", data, start + position, "load command")
         if cmdsize < 8 or position + cmdsize > sizeofcmds:
             raise _Bad(f"load command {index} (cmd {cmd:#x}, size {cmdsize}) overruns the load command area")
-        commands.append((cmd, start + position))
+        commands.append((cmd, start + position, cmdsize))
         position += cmdsize
     return tuple(commands)
 
@@ -182,10 +192,10 @@ def _command_extents(data: Data, at: int, walk: _MachoCommands, cmd: int) -> Ite
 
 def _trie_location(data: Data, walk: _MachoCommands) -> tuple[int, int] | None:
     """LC_DYLD_EXPORTS_TRIE (ld64 >= 12) wins over the export part of LC_DYLD_INFO[_ONLY] (what zig writes)."""
-    for cmd, at in walk.commands:
+    for cmd, at, _ in walk.commands:
         if cmd == _LC_DYLD_EXPORTS_TRIE:
             return _unpack(walk.end + "II", data, at + 8, "LC_DYLD_EXPORTS_TRIE")
-    for cmd, at in walk.commands:
+    for cmd, at, _ in walk.commands:
         if cmd in (_LC_DYLD_INFO, _LC_DYLD_INFO_ONLY):
             return _unpack(walk.end + "II", data, at + 40, "LC_DYLD_INFO")
     return None
@@ -212,14 +222,15 @@ def _fat_slices(data: Data) -> list[_Slice]:
 # label and a ULEB128 node offset. A symbol's name is the concatenation of the labels on its path.
 
 
-@dataclass(frozen=True, slots=True)
-class _TrieExport:
+class _TrieExport(NamedTuple):  # a tuple: 10,000s per library, a frozen dataclass costs 10x to make
     name: str
     flags: int
     address: int
 
 
 def _uleb(data: Data, position: int, limit: int) -> tuple[int, int]:
+    if position < limit and data[position] < 0x80:  # one byte: most flags, sizes and child counts
+        return data[position], position + 1
     value = shift = 0
     while True:
         if position >= limit or shift > 63:
@@ -231,7 +242,9 @@ def _uleb(data: Data, position: int, limit: int) -> tuple[int, int]:
             return value, position
 
 
-def _walk_trie(data: Data, start: int, size: int) -> list[_TrieExport]:
+def _walk_trie(data: bytes, start: int, size: int) -> list[_TrieExport]:
+    """Every terminal node of the trie at ``start``; ULEB128 numbers of one byte (most of them) are
+    read in line, longer ones by :func:`_uleb`."""
     limit, found, seen = start + size, [], set()
     pending: list[tuple[int, bytes]] = [(0, b"")] if size else []
     while pending:
@@ -239,7 +252,11 @@ def _walk_trie(data: Data, start: int, size: int) -> list[_TrieExport]:
         if node in seen or node >= size:
             raise _Bad(f"export trie node offset {node} is out of range or reached twice")
         seen.add(node)
-        terminal_size, position = _uleb(data, start + node, limit)
+        position = start + node
+        if position < limit and data[position] < 0x80:
+            terminal_size, position = data[position], position + 1
+        else:
+            terminal_size, position = _uleb(data, position, limit)
         children_at = position + terminal_size
         if terminal_size:
             found.append(_trie_terminal(data, position, min(children_at, limit), prefix))
@@ -247,13 +264,13 @@ def _walk_trie(data: Data, start: int, size: int) -> list[_TrieExport]:
     return found
 
 
-def _trie_terminal(data: Data, position: int, limit: int, prefix: bytes) -> _TrieExport:
+def _trie_terminal(data: bytes, position: int, limit: int, prefix: bytes) -> _TrieExport:
     flags, position = _uleb(data, position, limit)
     address = 0 if flags & _EXPORT_REEXPORT else _uleb(data, position, limit)[0]
     return _TrieExport(prefix.decode("utf-8", errors="replace"), flags, address)
 
 
-def _trie_children(data: Data, position: int, limit: int, prefix: bytes) -> list[tuple[int, bytes]]:
+def _trie_children(data: bytes, position: int, limit: int, prefix: bytes) -> list[tuple[int, bytes]]:
     if position >= limit:
         raise _Bad("export trie node runs past the end of the trie")
     count, position, children = data[position], position + 1, []
@@ -261,8 +278,11 @@ def _trie_children(data: Data, position: int, limit: int, prefix: bytes) -> list
         stop = data.find(b"\0", position, limit)
         if stop < 0:
             raise _Bad("export trie edge label runs past the end of the trie")
-        label = data[position:stop]
-        child, position = _uleb(data, stop + 1, limit)
+        label, position = data[position:stop], stop + 1
+        if position < limit and data[position] < 0x80:
+            child, position = data[position], position + 1
+        else:
+            child, position = _uleb(data, position, limit)
         children.append((child, prefix + label))
     return children
 
@@ -277,113 +297,118 @@ def inspect_fat(path: Path, data: Data) -> tuple[Inspection, ...]:
     return _inspect_macho(path, data, slices, fat=True, parse_size=max(s.offset + s.size for s in slices))
 
 
-#: What verification reads: load commands and the export trie; not the dyld binding and rebase
-#: opcodes (lief's defaults parse them). lief has no switch for the symbol table (LC_SYMTAB),
-#: which it always reads: on a large library that is most of its time.
-_LEAN: tuple[tuple[str, bool], ...] = (
-    ("parse_dyld_exports", True),
-    ("parse_dyld_bindings", False),
-    ("parse_dyld_rebases", False),
-    ("fix_from_memory", False),
-)
-
-
 def _inspect_macho(path: Path, data: Data, slices: list[_Slice], *, fat: bool,
                    parse_size: int) -> tuple[Inspection, ...]:
-    tries = [_slice_trie(data, layout) for layout in slices]
-    lief = _load_lief()
-    # keep ``parsed`` alive while its binaries are used (lief owns them)
-    parsed = _lief_parse(lief.MachO.parse, data, parse_size, _lief_config(lief.MachO.ParserConfig, _LEAN))
-    if parsed is None or parsed.size != len(slices):
-        raise _Bad(f"headers declare {len(slices)} image(s), lief parsed {0 if parsed is None else parsed.size}")
-    result = []
-    for index, (layout, trie) in enumerate(zip(slices, tries, strict=True)):
-        binary = parsed.at(index)
-        _check_macho_consistency(binary, layout, trie, index)
-        result.append(_macho_inspection(lief, path, binary, layout, trie, index if fat else None))
-    return tuple(result)
+    _check_parse_size(parse_size)
+    return tuple(_macho_inspection(path, data, layout, _slice_trie(data, layout), index if fat else None)
+                 for index, layout in enumerate(slices))
 
 
 def _slice_trie(data: Data, layout: _Slice) -> list[_TrieExport]:
     if layout.trie is None:
         return []
-    offset, size = layout.trie
-    return _walk_trie(data, layout.offset + offset, size)
+    offset, size = layout.trie  # inside the slice (checked with its extents): walked as one bytes copy,
+    start = layout.offset + offset  # which indexes several times faster than the map
+    return _walk_trie(bytes(data[start : start + size]), 0, size)
 
 
-def _check_macho_consistency(binary: Any, layout: _Slice, trie: list[_TrieExport], index: int) -> None:
-    if len(binary.commands) != layout.ncmds:
-        raise _Bad(f"image {index}: header declares {layout.ncmds} load commands, lief parsed {len(binary.commands)}")
-    if binary.has_dyld_exports_trie:
-        theirs = binary.dyld_exports_trie.exports
-    elif binary.has_dyld_info:
-        theirs = binary.dyld_info.exports
-    else:
-        theirs = []
-    lief_names = sorted(e.symbol.name if e.has_symbol else "" for e in theirs)
-    if lief_names != sorted(e.name for e in trie):
-        raise _Bad(f"image {index}: the export trie walk found {len(trie)} names, lief {len(lief_names)} others")
-
-
-def _macho_inspection(lief: Any, path: Path, binary: Any, layout: _Slice, trie: list[_TrieExport],
+def _macho_inspection(path: Path, data: Data, layout: _Slice, trie: list[_TrieExport],
                       slice_index: int | None) -> Inspection:
-    dylibs = [c for c in binary.commands if isinstance(c, lief.MachO.DylibCommand)]
-    id_type = lief.MachO.LoadCommand.TYPE.ID_DYLIB
-    own_ids = [_text(c.name) for c in dylibs if c.command == id_type]
+    dylibs = [(cmd, _dylib_name(data, at, size, layout.walk.end)) for cmd, at, size in layout.walk.commands
+              if cmd in _DYLIB_COMMANDS]
+    own_ids = [name for cmd, name in dylibs if cmd == _LC_ID_DYLIB]
+    kind_of = _kind_finder(layout)
     return Inspection(
         path=path,
         format="macho",
         arch=_CPU_ARCH.get(layout.cputype, f"cpu-{layout.cputype:#x}"),
         os="macos",
-        exports=tuple(_macho_export(entry, layout) for entry in trie),
-        imports=tuple(_text(c.name) for c in dylibs if c.command != id_type),
+        exports=tuple(_macho_export(entry, kind_of) for entry in trie),
+        imports=tuple(name for cmd, name in dylibs if cmd != _LC_ID_DYLIB),
         soname=own_ids[0] if own_ids else None,
         slice_index=slice_index,
-        min_os=_macho_min_os(binary),
+        min_os=_macho_min_os(data, layout.walk),
         file_type=_FILE_TYPES.get(layout.filetype, f"filetype-{layout.filetype}"),
-        undefined=tuple(("", name) for name in _macho_unbound(lief, binary)),
+        undefined=tuple(("", name) for name in _macho_unbound(data, layout)),
     )
 
 
 #: Library ordinals of an undefined symbol that name no library: 0 (SELF_LIBRARY_ORDINAL, what a
 #: flat-namespace image writes) and 0xFE (DYNAMIC_LOOKUP_ORDINAL, ``-undefined dynamic_lookup``).
 _NO_LIBRARY_ORDINALS = frozenset({0, 0xFE})
+_N_STAB, _N_TYPE, _N_EXT = 0xE0, 0x0E, 0x01
 
 
-def _macho_unbound(lief: Any, binary: Any) -> Iterator[str]:
+def _macho_unbound(data: Data, layout: _Slice) -> Iterator[str]:
     """Undefined external symbols the loader finds in whatever image is loaded (a CPython extension's
-    Py* names), one leading underscore stripped (the C name)."""
-    undefined = lief.MachO.Symbol.CATEGORY.UNDEFINED
-    for sym in binary.symbols:
-        if sym.category == undefined and sym.library_ordinal in _NO_LIBRARY_ORDINALS:
-            name = _text(sym.name)
+    Py* names): LC_SYMTAB entries of type N_UNDF, external, not debug entries, whose two-level
+    library ordinal (n_desc's high byte) names no library; one leading underscore stripped (the C name)."""
+    walk = layout.walk
+    for cmd, at, _ in walk.commands:
+        if cmd != _LC_SYMTAB:
+            continue
+        symoff, nsyms, stroff, strsize = _unpack(walk.end + "IIII", data, at + 8, "LC_SYMTAB")
+        size = _NLIST_SIZE[walk.is64]
+        base = layout.offset  # the table offsets are inside the slice (checked with its extents)
+        fmt = walk.end + ("IBBHQ" if walk.is64 else "IBBHI")
+        strings = bytes(data[base + stroff : base + stroff + strsize])
+        for strx, ntype, _, desc, value in struct.iter_unpack(fmt, data[base + symoff : base + symoff + nsyms * size]):
+            if (ntype & _N_STAB or ntype & _N_TYPE or not ntype & _N_EXT or value
+                    or (desc >> 8) & 0xFF not in _NO_LIBRARY_ORDINALS or not 0 < strx < strsize):
+                continue
+            stop = strings.find(b"\0", strx)
+            name = strings[strx : stop if stop >= 0 else strsize].decode("utf-8", "backslashreplace")
             yield name[1:] if name.startswith("_") else name
 
 
-def _macho_min_os(binary: Any) -> str | None:
-    if binary.has_build_version:
-        return _format_version(binary.build_version.minos)
-    if binary.has_version_min:
-        return _format_version(binary.version_min.version)
+def _dylib_name(data: Data, at: int, size: int, end: str) -> str:
+    """A dylib command's install name: the C string at its name offset, inside the command."""
+    what = _DYLIB_COMMANDS[_unpack(end + "I", data, at, "load command")[0]]
+    (offset,) = _unpack(end + "I", data, at + 8, what)
+    if not 12 <= offset < size:
+        raise _Bad(f"{what} at file offset {at} puts its name at {offset}, outside its {size} bytes")
+    stop = data.find(b"\0", at + offset, at + size)
+    if stop < 0:
+        raise _Bad(f"{what} at file offset {at}: the name is not terminated inside the command")
+    return bytes(data[at + offset : stop]).decode("utf-8", "backslashreplace")
+
+
+def _macho_min_os(data: Data, walk: _MachoCommands) -> str | None:
+    """LC_BUILD_VERSION's minos, else an LC_VERSION_MIN_* command's version (xxxx.yy.zz nibbles)."""
+    found = [(cmd, at) for cmd, at, _ in walk.commands if cmd == _LC_BUILD_VERSION or cmd in _LC_VERSION_MIN]
+    for wanted in (lambda c: c == _LC_BUILD_VERSION, lambda c: c in _LC_VERSION_MIN):
+        for cmd, at in found:
+            if wanted(cmd):
+                offset = 12 if cmd == _LC_BUILD_VERSION else 8
+                (packed,) = _unpack(walk.end + "I", data, at + offset, "version command")
+                return _format_version((packed >> 16, (packed >> 8) & 0xFF, packed & 0xFF))
     return None
 
 
-def _macho_export(entry: _TrieExport, layout: _Slice) -> Export:
+def _macho_export(entry: _TrieExport, kind_of: Callable[[_TrieExport], ExportKind]) -> Export:
     if not entry.name:
         raise _Bad("the export trie holds an entry with an empty name")
-    raw = _text(entry.name)
-    name = raw[1:] if raw.startswith("_") else raw
-    return Export(name=name, kind=_macho_kind(entry, layout))
+    name = entry.name
+    return _export(name[1:] if name.startswith("_") else name, kind_of(entry))
 
 
-def _macho_kind(entry: _TrieExport, layout: _Slice) -> ExportKind:
-    kind = entry.flags & _EXPORT_KIND_MASK
-    if entry.flags & _EXPORT_REEXPORT or kind == _EXPORT_KIND_ABSOLUTE:
-        return "unknown"
-    if kind == _EXPORT_KIND_THREAD_LOCAL:
-        return "data"
-    address = layout.image_base + entry.address
-    for section in layout.sections:
-        if section.address <= address < section.address + section.size:
-            return "function" if section.flags & _SECTION_HAS_CODE else "data"
-    return "data"  # e.g. the Mach-O header itself (_mh_dylib_header)
+def _kind_finder(layout: _Slice) -> Callable[[_TrieExport], ExportKind]:
+    """An export's kind: re-exports and absolute symbols are unknown, thread-locals data, anything
+    else what the first section holding its address holds (code: function)."""
+    base = layout.image_base
+    sections = [(s.address, s.address + s.size, "function" if s.flags & _SECTION_HAS_CODE else "data")
+                for s in layout.sections]
+
+    def kind_of(entry: _TrieExport) -> ExportKind:
+        kind = entry.flags & _EXPORT_KIND_MASK
+        if entry.flags & _EXPORT_REEXPORT or kind == _EXPORT_KIND_ABSOLUTE:
+            return "unknown"
+        if kind == _EXPORT_KIND_THREAD_LOCAL:
+            return "data"
+        address = base + entry.address
+        for start, end, what in sections:
+            if start <= address < end:
+                return "function" if what == "function" else "data"
+        return "data"  # e.g. the Mach-O header itself (_mh_dylib_header)
+
+    return kind_of

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from plugsmith.inspection._common import (
     Data,
@@ -15,10 +15,8 @@ from plugsmith.inspection._common import (
     _Bad,
     _c_string,
     _check_extents,
-    _lief_config,
-    _lief_parse,
-    _load_lief,
-    _text,
+    _check_parse_size,
+    _export,
     _unpack,
 )
 
@@ -26,7 +24,9 @@ from plugsmith.inspection._common import (
 
 _PE_ARCH = {0x8664: "x86_64", 0xAA64: "aarch64", 0x14C: "x86", 0x1C4: "arm", 0x1C0: "arm", 0xA641: "arm64ec"}
 _IMAGE_SCN_MEM_EXECUTE = 0x20000000
-_DIR_EXPORT, _DIR_SECURITY = 0, 4
+_DIR_EXPORT, _DIR_IMPORT, _DIR_SECURITY = 0, 1, 4
+_IMPORT_DESCRIPTOR_SIZE = 20
+_MIN_DLL_NAME = 4
 _PE_MAX_EXPORTS = 0x10000  # ordinals are 16-bit
 
 
@@ -46,6 +46,7 @@ class _PeLayout:
     sections: tuple[_PeSection, ...]
     directories: tuple[tuple[int, int], ...]  # (rva, size); the security entry holds a file offset
     parse_size: int  # where the headers, the last section or the certificate table ends: all lief needs
+    pe32plus: bool = False  # PE32+ (64-bit): import lookup entries are 8 bytes, not 4
 
     def rva_to_offset(self, rva: int, size: int, what: str) -> int:
         """File offset of ``size`` bytes at ``rva``; raises unless all of them are backed by the file."""
@@ -57,7 +58,10 @@ class _PeLayout:
         raise _Bad(f"{what} (RVA {rva:#x}, {size} bytes) is outside the file's sections")
 
     def section_of(self, rva: int) -> _PeSection | None:
-        return next((s for s in self.sections if s.rva <= rva < s.rva + max(s.virtual_size, s.raw_size)), None)
+        for s in self.sections:  # a loop, not next(generator): called once or twice per export
+            if s.rva <= rva < s.rva + max(s.virtual_size, s.raw_size):
+                return s
+        return None
 
 
 def _pe_layout(data: Data) -> _PeLayout:
@@ -80,7 +84,7 @@ def _pe_layout(data: Data) -> _PeLayout:
     if len(directories) > _DIR_SECURITY:
         extents.append(("certificate table", *directories[_DIR_SECURITY]))
     contents = _check_extents(extents, len(data))
-    return _PeLayout(machine, size_of_headers, sections, directories, max(headers, contents))
+    return _PeLayout(machine, size_of_headers, sections, directories, max(headers, contents), opt_magic == 0x20B)
 
 
 def _pe_section(data: Data, at: int) -> _PeSection:
@@ -147,57 +151,69 @@ def _pe_export(data: Data, layout: _PeLayout, name: str, ordinal: int, rva: int,
                export_dir: tuple[int, int]) -> Export:
     if export_dir[0] <= rva < export_dir[1]:
         target = _pe_string(data, layout, rva, f"forwarder of export {name}")
-        return Export(name=name, kind="unknown", ordinal=ordinal, forwarder=target)
+        return _export(name, "unknown", ordinal=ordinal, forwarder=target)
     section = layout.section_of(rva)
     if section is None:
         kind: ExportKind = "unknown"
     else:
         kind = "function" if section.characteristics & _IMAGE_SCN_MEM_EXECUTE else "data"
-    return Export(name=name, kind=kind, ordinal=ordinal)
+    return _export(name, kind, ordinal=ordinal)
 
 
-#: What verification reads: the export and import directories; not resources, the signature,
-#: relocations, exception tables or the ARM64X nested image (lief's defaults parse all of them).
-_LEAN: tuple[tuple[str, bool], ...] = (
-    ("parse_exports", True),
-    ("parse_imports", True),
-    ("parse_rsrc", False),
-    ("parse_signature", False),
-    ("parse_reloc", False),
-    ("parse_exceptions", False),
-    ("parse_arm64x_binary", False),
-)
+def _pe_imports(data: Data, layout: _PeLayout) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The DLL names of the import directory, in order, up to its all-zero terminator, and every
+    name imported from them as (DLL, name). A descriptor that no section's file bytes back reads as
+    zeros, as the loader maps it: the end (a debug-only ``.exe.debug`` keeps the section table but
+    none of the bytes). As lief does, a descriptor without a name also ends the table and a name
+    that cannot be a DLL's (under 4 bytes or not printable ASCII) is skipped; delay-load imports are
+    not part of it."""
+    if len(layout.directories) <= _DIR_IMPORT or layout.directories[_DIR_IMPORT][0] == 0:
+        return (), ()
+    rva, names, entries = layout.directories[_DIR_IMPORT][0], list[str](), list[tuple[str, str]]()
+    while True:
+        try:
+            at = layout.rva_to_offset(rva, _IMPORT_DESCRIPTOR_SIZE, "import directory")
+        except _Bad:
+            return tuple(names), tuple(entries)
+        descriptor = struct.unpack_from("<IIIII", data, at)
+        if not any(descriptor) or descriptor[3] == 0:
+            return tuple(names), tuple(entries)
+        name = _pe_string(data, layout, descriptor[3], "imported DLL name")
+        if len(name) >= _MIN_DLL_NAME and name.isascii() and name.isprintable():
+            names.append(name)
+            entries.extend((name, entry) for entry in _pe_imported_names(data, layout, descriptor[0] or descriptor[4]))
+        rva += _IMPORT_DESCRIPTOR_SIZE
+
+
+def _pe_imported_names(data: Data, layout: _PeLayout, table_rva: int) -> Iterator[str]:
+    """The names an import lookup table (else the address table) imports, up to its zero entry;
+    ordinal imports have no name. A table that runs outside the file's sections is malformed."""
+    size, ordinal_flag = (8, 1 << 63) if layout.pe32plus else (4, 1 << 31)
+    code = "<Q" if layout.pe32plus else "<I"
+    while table_rva:
+        (entry,) = struct.unpack_from(code, data, layout.rva_to_offset(table_rva, size, "import lookup table"))
+        if entry == 0:
+            return
+        if not entry & ordinal_flag:
+            name = _pe_string(data, layout, (entry & 0x7FFFFFFF) + 2, "imported name")  # after the 2-byte hint
+            if name:
+                yield name
+        table_rva += size
 
 
 def inspect(path: Path, data: Data) -> tuple[Inspection, ...]:
     layout = _pe_layout(data)
+    _check_parse_size(layout.parse_size)
     table = _pe_exports(data, layout)
-    lief = _load_lief()
-    binary = _lief_parse(lief.PE.parse, data, layout.parse_size, _lief_config(lief.PE.ParserConfig, _LEAN))
-    if binary is None:
-        raise _Bad("lief could not parse it")
-    _check_pe_consistency(binary, layout, table)
+    imports, undefined = _pe_imports(data, layout)
     inspection = Inspection(
         path=path,
         format="pe",
         arch=_PE_ARCH.get(layout.machine, f"pe-machine-{layout.machine:#x}"),
         os="windows",
         exports=table.exports,
-        imports=tuple(_text(i.name) for i in binary.imports),
+        imports=imports,
         soname=table.dll_name,
-        undefined=tuple((_text(i.name), _text(e.name)) for i in binary.imports for e in i.entries
-                        if not e.is_ordinal and e.name),
+        undefined=undefined,
     )
     return (inspection,)
-
-
-def _check_pe_consistency(binary: Any, layout: _PeLayout, table: _PeExports) -> None:
-    if len(binary.sections) != len(layout.sections):
-        raise _Bad(f"headers declare {len(layout.sections)} sections, lief parsed {len(binary.sections)}")
-    lief_export = binary.get_export() if binary.has_exports else None
-    ours: set[int] = {e.ordinal for e in table.exports if e.ordinal is not None}
-    theirs: set[int] = {int(e.ordinal) for e in lief_export.entries} if lief_export is not None else set()
-    if ours != theirs:
-        example = min(ours ^ theirs)
-        raise _Bad(f"lief and the export directory disagree on ordinals ({len(ours)} vs {len(theirs)} exports, "
-                   f"e.g. ordinal {example})")

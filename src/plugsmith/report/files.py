@@ -42,12 +42,13 @@ def write(path: Path, text: str) -> None:
 
 def show(verdict: Verdict, console: Console | None, *, show_all: bool, contract: str | None) -> None:
     """The verdict on stdout: the terminal report, or JSON when ``console`` is None."""
-    from plugsmith.report.json_report import to_json
-    from plugsmith.report.terminal import render_terminal
-
     if console is None:
+        from plugsmith.report.json_report import to_json
+
         sys.stdout.write(to_json(verdict, contract=contract))
     else:
+        from plugsmith.report.terminal import render_terminal  # rich: only for people
+
         render_terminal(verdict, console, show_all=show_all)
 
 

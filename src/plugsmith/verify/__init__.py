@@ -16,9 +16,9 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from plugsmith.contract import Contract
-from plugsmith.matrix import Matrix, Target
 from plugsmith.policy import Policy
 from plugsmith.verify.checks import apply as apply_policy
 from plugsmith.verify.collect import Artifact, ArtifactSet, ShippedFile, from_build, from_paths
@@ -35,6 +35,9 @@ from plugsmith.verify.model import (
     Verdict,
 )
 from plugsmith.verify.parity import asymmetries
+
+if TYPE_CHECKING:
+    from plugsmith.matrix import Matrix, Target
 
 __all__ = [
     "Artifact",

@@ -54,15 +54,16 @@ def check_artifact(subject: Subject) -> TargetResult:
     if subject.contract is not None and wanted_all is not None:
         wanted = wanted_all
         leaked = [n for n in exported if n not in wanted]
-        history = subject.contract.by_name()
+        history = subject.contract.by_name() if leaked else {}  # 10,000s of names: only when needed
         notes += [f"{n} is exported but the contract marks it removed={history[n].removed}"
                   for n in leaked if n in history and history[n].removed]
         if not row.symbol_versions and subject.contract.nodes:
             notes.append(f"{ins.format} has no symbol versions: contract nodes "
                          f"{', '.join(n.name for n in subject.contract.nodes)} are recorded, not checked")
-        nodes = [(name, sym.node) for name, sym in sorted(wanted.items())]
+        ordered = sorted(wanted.items())
+        nodes = [(name, sym.node) for name, sym in ordered]
         missing = sorted(n for n in wanted if n not in exports)
-        for name, sym in sorted(wanted.items()):
+        for name, sym in ordered:
             export = exports.get(name)
             if export is None:
                 continue

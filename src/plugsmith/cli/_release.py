@@ -60,6 +60,10 @@ def release_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sha256sums", type=Path, metavar="FILE", help="write SHA256SUMS of the artifacts")
     p.add_argument("--provenance", type=Path, metavar="FILE",
                    help="write the provenance (in-toto Statement v1 with a SLSA provenance v1 predicate)")
+    p.add_argument("--cross-check", action=argparse.BooleanOptionalAction, default=None,
+                   help="read every binary a second time with lief and fail (exit 1) on any field where lief and "
+                        "plugsmith's own reader disagree (default: on for 'run', which checks what it built; "
+                        "off for 'verify')")
     cache_options(p)
 
 
@@ -113,6 +117,9 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
         plan = plan if plan is not None else load_plan(args)
         project, contract = plan.matrix, None
         found = verify.from_build(plan, result, cache=inspection_cache(args))
+    if getattr(args, "cross_check", None) or (getattr(args, "cross_check", None) is None and plan is not None
+                                               and result is not None):
+        found = verify.cross_checked(found)
     expectation = verify.Expectation(
         contract=contract,
         contracts={p.name: p.contract for p in project.plugins} if project is not None else {},

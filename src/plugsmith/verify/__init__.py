@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from plugsmith.contract import Contract
 from plugsmith.policy import Policy
 from plugsmith.verify.checks import apply as apply_policy
-from plugsmith.verify.collect import Artifact, ArtifactSet, ShippedFile, from_build, from_paths
+from plugsmith.verify.collect import Artifact, ArtifactSet, ShippedFile, cross_checked, from_build, from_paths
 from plugsmith.verify.exports import check_artifact
 from plugsmith.verify.grouping import comparisons, path_tokens
 from plugsmith.verify.model import (
@@ -53,6 +53,7 @@ __all__ = [
     "TargetResult",
     "Verdict",
     "check",
+    "cross_checked",
     "expectation_for",
     "from_build",
     "from_paths",

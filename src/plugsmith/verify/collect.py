@@ -182,6 +182,22 @@ def is_import_library(path: Path) -> bool:
         return False
 
 
+def cross_checked(found: ArtifactSet) -> ArtifactSet:
+    """``found`` with every binary read again by lief (:mod:`plugsmith.inspection.crosscheck`):
+    each field on which lief and plugsmith's reader disagree is a problem naming the file."""
+    from plugsmith.inspection.crosscheck import disagreements
+
+    read: dict[str, list[Inspection]] = {}
+    for artifact in found.artifacts:
+        read.setdefault(str(artifact.inspection.path), []).append(artifact.inspection)
+    problems: list[str] = []
+    for item in found.files:
+        if item.kind == "binary" and item.display in read:
+            ours = sorted(read[item.display], key=lambda ins: ins.slice_index or 0)
+            problems += [f"cross-check: {item.display}: {line}" for line in disagreements(item.path, ours)]
+    return replace(found, problems=found.problems + tuple(problems))
+
+
 def plugin_name(path: Path | str) -> str:
     """The name one file alone stands for (``naming``'s rules); grouping may join it to others."""
     name = Path(str(path).replace("\\", "/")).name

@@ -70,3 +70,13 @@ def shim_path(folder: Path, log: Path, tools: tuple[str, ...] = ("cmake", "meson
         script.write_text(f'#!/bin/sh\necho {tool} >> "{log}"\nexec "{real}" "$@"\n')
         script.chmod(0o755)
     return f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def assert_six_exact(cli: Cli, root: Path, plugin: str, names: frozenset[str]) -> None:
+    """Each of the six default targets' artifact exports exactly the contract (LLVM's tools), and
+    ``plugsmith verify`` in the project agrees."""
+    for target in SIX:
+        assert exports(artifact(root, target, plugin)) == expected(target, names), target
+    res = cli("verify", cwd=root)
+    assert res.code == 0, res.out + res.err
+    assert res.out.splitlines()[-1] == "OK: 6 artifacts match their contract and each other"

@@ -51,7 +51,8 @@ def test_exports_exactly_pyinit_and_imports_exactly_the_examples_python_names(py
     else:
         assert path.name == "spam.pyd"
         assert set(ins.imports) == {"python3.dll"} | UCRT_AND_KERNEL
-        assert sorted(path.parent.iterdir()) == [path]  # no import library of its own
+        # no import library of its own: the module and its build record only
+        assert sorted(path.parent.iterdir()) == [path, path.with_name(path.name + ".build.json")]
 
 
 def test_the_release_verifies_as_modules_and_as_wheels(pyext_six: SixTargets, cli: Cli) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from tests.conftest import Cli
 
 import plugsmith
 from plugsmith import matrix, plan
@@ -129,3 +130,20 @@ def test_the_examples_load_and_match_the_schema() -> None:
         m = matrix.load(folder / "build_matrix.yaml")
         assert [(p.builder, p.project.source_dir if p.project else None) for p in m.plugins] == [
             (builder, folder.resolve())]
+
+
+def test_targets_says_who_builds_each_job(cli: Cli) -> None:
+    """``plugsmith targets`` names the builder (and an extension's kind) per job, table and JSON."""
+    import json
+
+    from tests.builders.builder_helpers import CMAKE_EXAMPLE
+
+    res = cli("targets", "--json", "-t", "linux-x86_64", cwd=CMAKE_EXAMPLE)
+    assert res.code == 0, res.err
+    assert [(j["plugin"], j["builder"], j["kind"]) for j in json.loads(res.out)["jobs"]] == [
+        ("mixer", "cmake", "library")]
+    res = cli("targets", "-t", "windows-x86_64", cwd=CMAKE_EXAMPLE)
+    assert res.code == 0, res.err
+    row = next(line for line in res.out.splitlines() if "windows-x86_64" in line and "mixer.dll" in line)
+    assert [cell.strip() for cell in row.strip("│ ").split("│")][:5] == [
+        "mixer", "windows-x86_64", "x86_64-windows-gnu", "pe", "cmake"]

@@ -38,7 +38,8 @@ def execute(args: argparse.Namespace) -> int:
     if args.json:
         data = {"version": 1, "project": plan.matrix.project, "jobs": [{
             "plugin": j.plugin.name, "target": j.target.name, "os": j.target.os, "arch": j.target.arch,
-            "triple": j.triple, "format": j.format, "artifact": rel(j.artifact),
+            "triple": j.triple, "format": j.format, "builder": j.builder, "kind": j.plugin.kind,
+            "artifact": rel(j.artifact),
             "symbols": len(j.contract.symbols),
             "cflags": [{"flag": f.value, "origin": f.origin} for f in j.cflags],
             "ldflags": [{"flag": f.value, "origin": f.origin} for f in j.ldflags],
@@ -49,10 +50,12 @@ def execute(args: argparse.Namespace) -> int:
 
     out = console(args)
     table = Table(title=f"{plan.matrix.project}: {len(plan.jobs)} jobs", title_justify="left")
-    for col in ("plugin", "target", "zig triple", "format", "artifact", "symbols"):
+    for col in ("plugin", "target", "zig triple", "format", "builder", "artifact", "symbols"):
         table.add_column(col)
     for j in plan.jobs:
-        table.add_row(j.plugin.name, j.target.name, j.triple, j.format, rel(j.artifact), str(len(j.contract.symbols)))
+        built = j.builder if not j.plugin.is_extension else f"{j.builder} (python-extension)"
+        table.add_row(j.plugin.name, j.target.name, j.triple, j.format, built, rel(j.artifact),
+                      str(len(j.contract.symbols)))
     out.print(table)
     for j in plan.jobs:
         out.print(f"{j.id}:", style="bold", markup=False)

@@ -117,8 +117,9 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
         plan = plan if plan is not None else load_plan(args)
         project, contract = plan.matrix, None
         found = verify.from_build(plan, result, cache=inspection_cache(args))
-    if getattr(args, "cross_check", None) or (getattr(args, "cross_check", None) is None and plan is not None
-                                               and result is not None):
+    chosen: bool | None = getattr(args, "cross_check", None)
+    just_built = plan is not None and result is not None  # run: what it built is read by both readers
+    if chosen or (chosen is None and just_built):
         found = verify.cross_checked(found)
     expectation = verify.Expectation(
         contract=contract,

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from plugsmith.contract import Contract
 from plugsmith.policy import Policy
 from plugsmith.verify.collect import Artifact, ArtifactSet, ShippedFile, cross_checked, from_build, from_paths
 from plugsmith.verify.exports import check_artifact
@@ -36,6 +35,7 @@ from plugsmith.verify.model import (
 from plugsmith.verify.parity import asymmetries
 
 if TYPE_CHECKING:
+    from plugsmith.contract import Contract  # loaded by whoever has one (cli._release, matrix)
     from plugsmith.matrix import Matrix, Target
 
 __all__ = [

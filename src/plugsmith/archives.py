@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import bz2
 import errno
-import gzip
 import io
 import lzma
 import os
@@ -33,15 +32,16 @@ import posixpath
 import re
 import stat
 import struct
-import tarfile
-import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from plugsmith.errors import InputError, Location
+
+if TYPE_CHECKING:  # imported where an archive is read: verifying loose files never needs them
+    import tarfile
 
 __all__ = ["ArchiveKind", "Budget", "Limits", "Member", "archive_kind", "extract", "zstd_available"]
 
@@ -131,6 +131,9 @@ def extract(archive: Path, dest: Path, limits: Limits | None = None, budget: Bud
         raise _error(archive, None, "not a zip, tar, tar.gz, tar.xz, tar.bz2 or tar.zst archive")
     if kind == "tar.zst" and not zstd_available():
         raise _error(archive, None, "a zstd-compressed archive: install the 'zstandard' package to read it")
+    import tarfile
+    import zipfile
+
     sink = _Sink(archive, dest.resolve(), limits, budget)
     try:
         if kind == "zip":
@@ -268,6 +271,8 @@ class _Sink:
 
 
 def _zip(archive: Path, sink: _Sink) -> None:
+    import zipfile
+
     declared = _zip_entries(archive)
     if declared is not None and declared > sink.limits.members:
         raise _error(archive, None, f"declares {declared} members, more than {sink.limits.members}: refusing a "
@@ -326,19 +331,19 @@ class _HeaderTooLarge(Exception):
         self.size = size
 
 
-_HEADER_KINDS = {tarfile.GNUTYPE_LONGNAME: "GNU long-name", tarfile.GNUTYPE_LONGLINK: "GNU long-link",
-                 tarfile.XHDTYPE: "pax header", tarfile.XGLTYPE: "pax global header",
-                 tarfile.SOLARIS_XHDTYPE: "Solaris pax header"}
-
-
 def _tarinfo_class(limits: Limits) -> type[tarfile.TarInfo]:
     """tarfile reads a header record (pax, GNU long name) whole into memory before looking at it:
     check its declared size first. ``_proc_member`` is where TarInfo dispatches every record."""
+    import tarfile
+
+    header_kinds = {tarfile.GNUTYPE_LONGNAME: "GNU long-name", tarfile.GNUTYPE_LONGLINK: "GNU long-link",
+                    tarfile.XHDTYPE: "pax header", tarfile.XGLTYPE: "pax global header",
+                    tarfile.SOLARIS_XHDTYPE: "Solaris pax header"}
 
     class _Bounded(tarfile.TarInfo):
         def _proc_member(self, tf: tarfile.TarFile) -> tarfile.TarInfo:
-            if self.type in _HEADER_KINDS and self.size > limits.header_bytes:
-                raise _HeaderTooLarge(_HEADER_KINDS[self.type], self.size)
+            if self.type in header_kinds and self.size > limits.header_bytes:
+                raise _HeaderTooLarge(header_kinds[self.type], self.size)
             return super()._proc_member(tf)  # type: ignore[misc,no-any-return]  # tarfile's private hook, untyped
 
     return _Bounded
@@ -346,6 +351,8 @@ def _tarinfo_class(limits: Limits) -> type[tarfile.TarInfo]:
 
 def _decompressed(raw: IO[bytes], kind: ArchiveKind) -> IO[bytes]:
     if kind == "tar.gz":
+        import gzip
+
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]  # typeshed: GzipFile is not IO[bytes]
     if kind == "tar.xz":
         return lzma.LZMAFile(raw)
@@ -385,6 +392,8 @@ class _Counting(io.RawIOBase):
 
 
 def _tar(archive: Path, kind: ArchiveKind, sink: _Sink) -> None:
+    import tarfile
+
     with open(archive, "rb") as raw, _Counting(_decompressed(raw, kind), sink) as counted, \
             tarfile.open(fileobj=counted, mode="r|", tarinfo=_tarinfo_class(sink.limits)) as tf:
         links: list[tuple[str, str, str]] = []

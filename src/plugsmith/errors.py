@@ -5,7 +5,6 @@ Stages raise these; only :mod:`plugsmith.cli` prints them and exits.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,6 +45,8 @@ def suggest(word: str, choices: Sequence[str], *, list_known: bool = False) -> s
     ``list_known`` `` (known: a, b, c)``."""
     if len(word) > 64 or len(choices) > 1000:  # difflib is quadratic in the word; a guess is not worth it
         return ""
+    import difflib  # only a typo needs it: every command imports this module
+
     close = difflib.get_close_matches(word, list(choices), n=1)
     if close:
         return f" (did you mean '{close[0]}'?)"

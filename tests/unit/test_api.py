@@ -3,8 +3,11 @@ resolves, and ``import plugsmith`` loads neither lief nor zig nor rich."""
 
 from __future__ import annotations
 
+import ast
+import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from tests.conftest import copy_example
@@ -70,3 +73,36 @@ def test_fast_export_constructor_is_the_same_object() -> None:
         fast, slow = _export(**row), Export(**row)  # type: ignore[arg-type]
         assert (fast == slow, hash(fast) == hash(slow), repr(fast)) == (True, True, repr(slow))
     assert _export(name="x", kind="data") != Export(name="x", kind="function")
+
+
+_LAZY = ("tarfile", "zipfile", "difflib", "importlib.resources", "plugsmith.contract", "plugsmith.verify.checks",
+         "plugsmith.verify.ecosystem", "plugsmith.verify.wheel_tags")
+
+
+def _verify_imports(tmp_path: Path, *args: str) -> list[str]:
+    """The modules of _LAZY that ``plugsmith verify --json ARGS`` imported, in a fresh interpreter."""
+    script = ("import sys\nfrom plugsmith.cli import main\n"
+              f"code = main(['verify', '--json', '--no-project', *{list(args)!r}])\n"
+              f"print(code, sorted(m for m in {_LAZY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True,
+                         cwd=tmp_path, env={**os.environ, "PLUGSMITH_CACHE_DIR": str(tmp_path / "cache")})
+    code, _, modules = out.stdout.splitlines()[-1].partition(" ")
+    assert code in ("0", "1"), out.stderr
+    return list(ast.literal_eval(modules))
+
+
+def test_verify_of_loose_files_imports_only_what_they_need(tmp_path: Path) -> None:
+    """A warm re-verify is mostly start-up (benchmarks/README.md): loose binaries without a policy or a
+    contract never load the archive readers, the policy checks and their tables, or the contract parser."""
+    assert _verify_imports(tmp_path, "--no-policy", sys.executable) == []
+
+
+def test_verify_of_a_wheel_with_policy_and_contract_imports_them(tmp_path: Path) -> None:
+    """The negative twin: each is imported when the input needs it (a typo's suggestion loads difflib)."""
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.write(sys.executable, "demo/python.so")
+    contract = tmp_path / "demo.symbols"
+    contract.write_text("version 1\n\n[DEMO_1.0]\nPy_Main function\n")
+    imported = _verify_imports(tmp_path, "--contract", str(contract), str(wheel))
+    assert imported == sorted(set(_LAZY) - {"difflib", "importlib.resources"})  # the tables: pkgutil.get_data

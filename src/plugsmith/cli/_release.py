@@ -96,7 +96,6 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
            result: BuildResult | None = None) -> ReleaseInputs:
     """ARTIFACTs when given, else the project's build (``plan``/``result`` when the caller just built)."""
     from plugsmith import verify
-    from plugsmith.contract import load as load_contract
 
     contract_path: Path | None = getattr(args, "contract", None)
     artifacts: list[Path] = getattr(args, "artifacts", [])
@@ -109,7 +108,11 @@ def gather(args: argparse.Namespace, work: Path, plan: Plan | None = None,
                                   groups=groups, targets=project.targets if project is not None else ())
         if selected_targets(args):
             found = _select(found, selected_targets(args))
-        contract = load_contract(contract_path, display_path(contract_path)) if contract_path else None
+        contract = None
+        if contract_path:
+            from plugsmith.contract import load as load_contract  # parity-only runs never need it
+
+            contract = load_contract(contract_path, display_path(contract_path))
     else:
         if contract_path:
             raise ConfigError("--contract needs ARTIFACTs to check; without ARTIFACTs plugsmith verifies dist/ "

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from plugsmith.contract import Contract
 from plugsmith.policy import Policy
-from plugsmith.verify.checks import apply as apply_policy
 from plugsmith.verify.collect import Artifact, ArtifactSet, ShippedFile, cross_checked, from_build, from_paths
 from plugsmith.verify.exports import check_artifact
 from plugsmith.verify.grouping import comparisons, path_tokens
@@ -37,6 +35,7 @@ from plugsmith.verify.model import (
 from plugsmith.verify.parity import asymmetries
 
 if TYPE_CHECKING:
+    from plugsmith.contract import Contract  # loaded by whoever has one (cli._release, matrix)
     from plugsmith.matrix import Matrix, Target
 
 __all__ = [
@@ -122,6 +121,8 @@ def judge(found: ArtifactSet, expectation: Expectation) -> Verdict:
     if found.selected_targets is not None and policy.targets is not None:  # -t narrows what must be present
         policy = replace(policy, targets=tuple(t for t in policy.targets if t in found.selected_targets))
     own_build = bool(expectation.targets)  # a project applies: its artifacts are linked the way plugsmith links
+    from plugsmith.verify.checks import apply as apply_policy  # with its ecosystem tables: only when asked
+
     return apply_policy(verdict, list(found.artifacts), policy, own_build=own_build)
 
 

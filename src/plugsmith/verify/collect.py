@@ -36,7 +36,6 @@ from plugsmith.inspection import Inspection, InspectionCache, inspect_many, is_b
 from plugsmith.verify.grouping import group
 from plugsmith.verify.identity import derived_target, match_targets
 from plugsmith.verify.naming import EXTENSION_NAMES, Role, extension_name, library_name, role
-from plugsmith.verify.wheel_tags import is_wheel
 
 if TYPE_CHECKING:
     from plugsmith.engine.engine import BuildResult
@@ -282,6 +281,8 @@ class _Gather:
         dest.mkdir(parents=True)
         self.archives.append(display)
         members = extract(path, dest, self.limits, self.budget)
+        from plugsmith.verify.wheel_tags import is_wheel  # with its tag tables: only when an archive is met
+
         if is_wheel(display):
             from plugsmith.wheel.record import extracted_problems  # only when a wheel is met
 

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from plugsmith.contract import Symbol
 from plugsmith.inspection import Export
 from plugsmith.platforms import FORMAT_OF_OS, RuntimeExportRow, format_row, linker_allowance, runtime_exports
 from plugsmith.verify.model import Mismatch, Subject, TargetResult
+
+if TYPE_CHECKING:
+    from plugsmith.contract import Symbol
 
 
 def check_artifact(subject: Subject) -> TargetResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,3 +58,14 @@ class SixTargets:
 
     def wheel(self, platform: str) -> Path:
         return next(w for w in self.wheels if w.name.endswith(f"-cp39-abi3-{platform}.whl"))
+
+
+def pyenv_versions() -> Path:
+    """Where pyenv keeps its CPythons, whatever $HOME is: ``$PYENV_ROOT/versions``, else the folder
+    holding this (pyenv-built) interpreter's prefix, else ``~/.pyenv/versions``."""
+    if os.environ.get("PYENV_ROOT"):
+        return Path(os.environ["PYENV_ROOT"]) / "versions"
+    prefix = Path(sys.base_prefix)
+    if prefix.parent.name == "versions":
+        return prefix.parent
+    return Path.home() / ".pyenv" / "versions"

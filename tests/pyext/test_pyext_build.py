@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pyext_helpers import EXAMPLE_PY_NAMES, extension_project, spam_source
+from pyext_helpers import EXAMPLE_PY_NAMES, extension_project, pyenv_versions, spam_source
 from tests.conftest import REPO, Cli, missing_tool
 
 from plugsmith.errors import EXIT_BUILD_FAILED, EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED
@@ -75,7 +75,7 @@ def linux_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_one_abi3_binary_loads_on_every_cpython_from_39(linux_module: Path, version: str) -> None:
     """The abi3 promise: the one linux-x86_64 module, built against 3.11's headers with abi3 "3.9", is
     imported and called by CPython 3.9 through 3.13 (pyenv-built interpreters on this machine)."""
-    python = Path.home() / ".pyenv" / "versions" / version / "bin" / "python3"
+    python = pyenv_versions() / version / "bin" / "python3"
     if not python.is_file():
         missing_tool(f"{python} not found (pyenv install {version})")
     run = run_python(str(python), linux_module, "import sys, spam; print(spam.add(40, 2), sys.version_info[:2])")

@@ -10,13 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from pyext_helpers import pyenv_versions
 from tests.conftest import REPO, missing_tool
 
 from plugsmith import python_ext
 
 #: CPython's own Lib/test/test_stable_abi_ctypes.py of three releases, each generated from
 #: Misc/stable_abi.toml as of that release; pyenv-built CPythons ship it, Debian's python3 does not.
-PYENV = Path.home() / ".pyenv" / "versions"
+PYENV = pyenv_versions()
 RELEASES = {(3, 11): "3.11.7", (3, 12): "3.12.1", (3, 13): "3.13.0"}
 #: Left out of the 3.11 and 3.12 files on purpose (bpo-44133), present in the toml and in python3.dll.
 NOT_IN_CTYPES_TEST = {"PyModule_Create2", "PyModule_FromDefAndSpec2"}
@@ -50,7 +51,7 @@ def test_counts_and_source() -> None:
 
 
 def test_data_items_are_what_the_311_headers_declare_as_data() -> None:
-    include = Path.home() / ".pyenv/versions/3.11.7/include/python3.11"
+    include = PYENV / "3.11.7/include/python3.11"
     if not include.is_dir():
         missing_tool(f"{include} not found (a pyenv-built CPython 3.11.7)")
     declared = {m.group(1) for header in include.rglob("*.h")

@@ -50,10 +50,11 @@ def write(matrix: Matrix, job: Job, objects: Sequence[Path]) -> None:
     _write(matrix, job, _sources(objects, matrix.root))
 
 
-def write_project(matrix: Matrix, job: Job, inputs: Sequence[Path]) -> None:
+def write_project(matrix: Matrix, job: Job, stamps: Sequence[fingerprint.FileStamp]) -> None:
     """Write the record of a project-builder job (``builder: cmake|meson|go``): its sources are the
-    project's files the job's fingerprint covers."""
-    _write(matrix, job, _hashed(inputs, matrix.root))
+    files its ``link.json`` stamped (the project's files, the map, the static libraries), with the
+    hashes taken then: nothing is read twice."""
+    _write(matrix, job, _stamped(stamps, matrix.root))
 
 
 def ensure(matrix: Matrix, job: Job, objects: Sequence[Path]) -> None:
@@ -62,9 +63,11 @@ def ensure(matrix: Matrix, job: Job, objects: Sequence[Path]) -> None:
         write(matrix, job, objects)
 
 
-def ensure_project(matrix: Matrix, job: Job, inputs: Sequence[Path]) -> None:
-    if job.artifact.is_file() and not path_for(job.artifact).is_file():
-        write_project(matrix, job, inputs)
+def ensure_project(matrix: Matrix, job: Job, link_record: Path) -> None:
+    """``ensure`` for a project-builder job, from the stamps of its up-to-date ``link_record``."""
+    saved = fingerprint.load(link_record)
+    if saved is not None and job.artifact.is_file() and not path_for(job.artifact).is_file():
+        write_project(matrix, job, saved.inputs)
 
 
 def forget(job: Job) -> None:
@@ -125,11 +128,15 @@ def _flags(flags: Sequence[Flag], matrix: Matrix) -> list[dict[str, str]]:
 
 def _sources(objects: Sequence[Path], root: Path) -> list[dict[str, str]]:
     """Every file the compiles read (sources and headers, from each object's compile record)."""
+    records = (fingerprint.load(obj.with_name(obj.name + ".json")) for obj in objects)
+    return _stamped([stamp for record in records if record is not None for stamp in record.inputs], root)
+
+
+def _stamped(stamps: Sequence[fingerprint.FileStamp], root: Path) -> list[dict[str, str]]:
+    """Each stamped file once, by its project-relative path, with the sha256 its stamp holds."""
     seen: dict[str, str] = {}
-    for obj in objects:
-        record = fingerprint.load(obj.with_name(obj.name + ".json"))
-        for stamp in record.inputs if record is not None else ():
-            seen.setdefault(_rel(Path(stamp.path), root), stamp.sha256)
+    for stamp in stamps:
+        seen.setdefault(_rel(Path(stamp.path), root), stamp.sha256)
     return [{"path": path, "sha256": digest} for path, digest in sorted(seen.items())]
 
 
@@ -141,11 +148,6 @@ def _contract(job: Job, root: Path) -> dict[str, str | None]:
         text = "".join(f"{s.name} {s.kind}\n" for s in job.plugin.contract.symbols)
         return {"path": None, "sha256": hashlib.sha256(text.encode()).hexdigest()}
     return {"path": _rel(path, root), "sha256": fingerprint.file_sha256(path)}
-
-
-def _hashed(inputs: Sequence[Path], root: Path) -> list[dict[str, str]]:
-    return sorted(({"path": _rel(p, root), "sha256": fingerprint.file_sha256(p)} for p in inputs if p.is_file()),
-                  key=lambda entry: entry["path"])
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -4,8 +4,8 @@ Up to date (nothing runs, no process starts) when the job's ``link.json`` record
 key (builder, tool and zig identities, triple, options, flags, the list of project files) and
 every input file (the project's files, the export map, the static libraries) and output (the
 artifact, the import library). Otherwise the builder runs and the engine lands its library in
-``dist/<target>/`` as it lands a zig link: import library first, artifact last, then its build
-record (``<artifact>.build.json``, with the project's files as its sources), then ``link.json``.
+``dist/<target>/`` as it lands a zig link: import library first, artifact last, then ``link.json``,
+then its build record (``<artifact>.build.json``) made from the stamps ``link.json`` holds.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def tasks(state: engine._JobState, plan: Plan, runner: zig.ZigProcesses, prepare
     record = job.work_dir / engine.LINK_RECORD
     done = engine._link_result(job, prepared)
     if not force and _fresh(record, key):
-        build_record.ensure_project(plan.matrix, job, inputs)
+        build_record.ensure_project(plan.matrix, job, record)
         state.succeed(done, up_to_date=True)
         return []
     ctx = Context(job=job, root=plan.matrix.root, build_dir=plan.matrix.build_dir, dist=plan.matrix.dist,
@@ -50,8 +50,10 @@ def tasks(state: engine._JobState, plan: Plan, runner: zig.ZigProcesses, prepare
         if not built.library.is_file():
             return state.fail(f"{job.builder} produced no {built.library}")
         outputs = _land(job, built)
-        build_record.write_project(plan.matrix, job, inputs)  # after the artifact, before link.json
-        fingerprint.save(record, key, inputs, outputs)
+        saved = fingerprint.save(record, key, inputs, outputs)
+        # from link.json's stamps (the project hashed once); killed before this, the next
+        # (up-to-date) build writes it from the same stamps
+        build_record.write_project(plan.matrix, job, saved.inputs)
         return state.succeed(done, up_to_date=False)
 
     return [scheduler.Task(id=f"{job.id}:{STEP}", priority=0, run=engine._bind(run, state))]
